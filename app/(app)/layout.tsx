@@ -1,0 +1,43 @@
+// Signed-in area: top bar with the user's menu; every page below checks access itself as well.
+import Link from "next/link";
+import { SignOutButton } from "@/app/_components/sign-out-button";
+import { getActor } from "@/lib/auth/session";
+
+export default async function AppLayout({ children }: { children: React.ReactNode }) {
+  const actor = await getActor();
+  return (
+    <div className="flex min-h-screen flex-col">
+      <header className="bg-slate-900 text-white">
+        <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
+          <Link href="/" className="flex items-center gap-2 font-semibold">
+            <span className="grid size-6 place-items-center rounded bg-indigo-500 text-xs">SD</span>
+            Service Desk
+          </Link>
+          {actor && (
+            <nav className="flex gap-1 text-sm">
+              <Link href="/" className="rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white">
+                Projects
+              </Link>
+            </nav>
+          )}
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            {actor ? (
+              <>
+                <span className="text-slate-300" title={actor.email}>
+                  {actor.name ?? actor.username}
+                  {actor.isAdmin && <span className="ml-2 rounded bg-amber-500/20 px-1.5 py-0.5 text-xs text-amber-200">admin</span>}
+                </span>
+                <SignOutButton />
+              </>
+            ) : (
+              <Link href="/sign-in" className="rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white">
+                Sign in
+              </Link>
+            )}
+          </div>
+        </div>
+      </header>
+      <div className="flex-1">{children}</div>
+    </div>
+  );
+}

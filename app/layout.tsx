@@ -1,0 +1,16 @@
+// Root layout: document shell and global styles.
+import type { Metadata } from "next";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Service Desk", template: "%s · Service Desk" },
+  description: "Take support by email without leaving your issue tracker.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">{children}</body>
+    </html>
+  );
+}

@@ -1,0 +1,57 @@
+// The one authorization module: which role may do what. Pages, server actions, route handlers and the CLI
+// all ask it (through lib/data), so a rule is written once.
+import type { Role } from "@/lib/generated/prisma/enums";
+
+export const ROLES = ["GUEST", "REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"] as const satisfies readonly Role[];
+export type { Role };
+
+const RANK: Record<Role, number> = { GUEST: 10, REPORTER: 20, DEVELOPER: 30, MAINTAINER: 40, OWNER: 50 };
+
+export const ROLE_LABELS: Record<Role, string> = {
+  GUEST: "Guest",
+  REPORTER: "Reporter",
+  DEVELOPER: "Developer",
+  MAINTAINER: "Maintainer",
+  OWNER: "Owner",
+};
+
+/** Case-insensitive role name ("maintainer", "Maintainer") → Role, or undefined. */
+export function parseRole(name: string): Role | undefined {
+  const upper = name.trim().toUpperCase();
+  return (ROLES as readonly string[]).includes(upper) ? (upper as Role) : undefined;
+}
+
+export function atLeast(role: Role | null | undefined, minimum: Role): boolean {
+  return !!role && RANK[role] >= RANK[minimum];
+}
+
+/** The least role each project action needs. A non-member may do none of them (and gets 404). */
+export const POLICY = {
+  "project:read": "GUEST",
+  "issue:read": "GUEST",
+  "issue:read_confidential": "REPORTER",
+  "issue:create": "REPORTER",
+  "issue:comment": "REPORTER",
+  "issue:internal_note": "REPORTER",
+  "issue:update_state": "REPORTER",
+  "member:read": "GUEST",
+  "member:manage": "MAINTAINER",
+  "project:settings": "MAINTAINER",
+  "service_desk:address": "MAINTAINER",
+} as const satisfies Record<string, Role>;
+
+export type ProjectAction = keyof typeof POLICY;
+
+export function can(role: Role | null | undefined, action: ProjectAction): boolean {
+  return atLeast(role, POLICY[action]);
+}
+
+/**
+ * Whether `actorRole` may give a member the role `to` (or change/remove one who has `from`): Maintainers
+ * manage roles up to Maintainer; only Owners grant, change or remove the Owner role (as in GitLab).
+ */
+export function canAssignRole(actorRole: Role | null | undefined, from: Role | null, to: Role | null): boolean {
+  if (!can(actorRole, "member:manage")) return false;
+  if (actorRole === "OWNER") return true;
+  return from !== "OWNER" && to !== "OWNER";
+}

@@ -1,0 +1,24 @@
+// Notes (comments) on issues: public comments and internal notes by team members.
+import type { Actor } from "@/lib/auth/actor";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { addNoteSchema, type AddNoteInput } from "@/lib/schemas";
+import { requireProject } from "./access";
+import { getIssue } from "./issues";
+import { fieldErrorsOf } from "./validation";
+
+export async function addNote(actor: Actor | null, projectPath: string, iid: number, input: Omit<AddNoteInput, "projectPath" | "iid">) {
+  const parsed = addNoteSchema.safeParse({ ...input, projectPath, iid });
+  await requireProject(actor, projectPath, parsed.success && parsed.data.internal ? "issue:internal_note" : "issue:comment");
+  const issue = await getIssue(actor, projectPath, iid);
+  if (!parsed.success) throw new AppError("bad_request", "Check the highlighted fields.", fieldErrorsOf(parsed.error));
+  return db().$transaction(async (tx) => {
+    const note = await tx.note.create({
+      data: { issueId: issue.id, authorId: actor!.id, body: parsed.data.body, internal: parsed.data.internal },
+      select: { id: true, body: true, internal: true, createdAt: true },
+    });
+    // Activity bumps the issue, so "recently updated" sorting reflects conversations.
+    await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date() } });
+    return note;
+  });
+}

@@ -1,0 +1,76 @@
+// Users: creation (sign-up, invitations, CLI) with a unique GitLab-style username.
+import { actorSelect, type Actor } from "@/lib/auth/actor";
+import { db, type Db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { emailSchema } from "@/lib/schemas";
+
+type Tx = Pick<Db, "user">;
+
+function baseUsername(email: string): string {
+  const local = email.split("@")[0].toLowerCase().replace(/\+.*$/, "");
+  const cleaned = local.replace(/[^a-z0-9_.-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "");
+  return (cleaned || "user").slice(0, 60);
+}
+
+export function isUniqueViolation(error: unknown, field?: string): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") return false;
+  if (!field) return true;
+  // Driver adapters report the constraint in `meta.target` (fields) or in the message (constraint name).
+  return JSON.stringify(error.meta ?? {}).includes(field) || error.message.includes(field);
+}
+
+export interface NewUser {
+  email: string;
+  name?: string | null;
+  isAdmin?: boolean;
+  emailVerified?: Date | null;
+  image?: string | null;
+}
+
+/** Picks `name`, `name2`, … — the first username not taken yet. */
+async function freeUsername(base: string, tx: Tx): Promise<string> {
+  const taken = new Set(
+    (await tx.user.findMany({ where: { username: { startsWith: base } }, select: { username: true } })).map((u) => u.username),
+  );
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Creates a user with a unique username derived from the email address. */
+export async function createUser(input: NewUser, tx: Tx = db()) {
+  const parsed = emailSchema.safeParse(input.email);
+  if (!parsed.success)
+    throw new AppError("bad_request", `Invalid email address: ${input.email}`, { email: "Enter a valid email address." });
+  const email = parsed.data;
+  if (await tx.user.findUnique({ where: { email }, select: { id: true } }))
+    throw new AppError("conflict", `A user with email ${email} already exists.`, { email: "This email address is already registered." });
+  // Two sign-ups racing for the same username: the loser picks again (outside transactions this is safe to retry).
+  for (let attempt = 0; ; attempt++) {
+    const username = await freeUsername(baseUsername(email), tx);
+    try {
+      return await tx.user.create({
+        data: {
+          email,
+          username,
+          name: input.name ?? null,
+          isAdmin: input.isAdmin ?? false,
+          emailVerified: input.emailVerified ?? null,
+          image: input.image ?? null,
+        },
+      });
+    } catch (error) {
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+export async function findActorByEmail(email: string): Promise<Actor | null> {
+  return db().user.findUnique({ where: { email: email.trim().toLowerCase() }, select: actorSelect });
+}
+
+export async function findActorById(id: string): Promise<Actor | null> {
+  return db().user.findFirst({ where: { id, isBot: false }, select: actorSelect });
+}

@@ -1,0 +1,63 @@
+// The one Prisma client of this process, on embedded PGlite (no DATABASE_URL) or Postgres (DATABASE_URL).
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { env } from "@/lib/env";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { claimEmbeddedDir } from "./embedded-lock";
+
+export type Db = PrismaClient;
+
+interface Handle {
+  prisma: PrismaClient;
+  /** The PGlite instance when embedded (the migration runner and tests use it directly). */
+  pglite?: PGlite;
+}
+
+// Next dev re-evaluates modules on every change; the database must survive that, so it lives on globalThis.
+const globalForDb = globalThis as unknown as { __serviceDeskDb?: Handle };
+
+function isInMemory(dir: string): boolean {
+  return dir.startsWith("memory://");
+}
+
+export function openPGlite(dir: string): PGlite {
+  if (isInMemory(dir)) return new PGlite(dir);
+  claimEmbeddedDir(dir);
+  mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  return new PGlite(dir);
+}
+
+function open(): Handle {
+  const config = env();
+  if (config.DATABASE_URL) {
+    return { prisma: new PrismaClient({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL }) }) };
+  }
+  const pglite = openPGlite(config.PGLITE_DATA_DIR);
+  return { prisma: new PrismaClient({ adapter: new PrismaPGlite(pglite) }), pglite };
+}
+
+function handle(): Handle {
+  globalForDb.__serviceDeskDb ??= open();
+  return globalForDb.__serviceDeskDb;
+}
+
+/** The Prisma client; opened on first use so that importing this module (e.g. during `next build`) opens nothing. */
+export function db(): PrismaClient {
+  return handle().prisma;
+}
+
+/** The embedded PGlite instance, or undefined on Postgres. */
+export function embeddedPGlite(): PGlite | undefined {
+  return handle().pglite;
+}
+
+export async function closeDb(): Promise<void> {
+  const current = globalForDb.__serviceDeskDb;
+  globalForDb.__serviceDeskDb = undefined;
+  if (!current) return;
+  await current.prisma.$disconnect();
+  await current.pglite?.close();
+}

@@ -1,0 +1,87 @@
+// The one place that reads process.env: every variable of DESIGN.md, validated once with zod.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const addressPattern = z
+  .string()
+  .refine((v) => v.includes("%{key}") && /@/.test(v), "must contain %{key} and an @, e.g. incoming+%{key}@example.com");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: optional.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+  ),
+  PGLITE_DATA_DIR: z.string().default(".data/pglite"),
+  APP_URL: z.url().default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
+  AUTH_SECRET: optional,
+  INCOMING_EMAIL_ADDRESS: addressPattern.default("incoming+%{key}@localhost"),
+  SERVICE_DESK_EMAIL_ADDRESS: optional.pipe(addressPattern.optional()),
+  SENDGRID_API_KEY: optional,
+  SENDGRID_API_BASE_URL: z.url().default("https://api.sendgrid.com"),
+  SENDGRID_FROM_EMAIL: z.string().default("support@localhost"),
+  SENDGRID_INBOUND_SECRET: optional,
+  SENDGRID_INBOUND_PUBLIC_KEY: optional,
+  SENDGRID_EVENT_PUBLIC_KEY: optional,
+  CRON_SECRET: optional,
+  SPAM_SCORE_THRESHOLD: z.coerce.number().default(5),
+  AKISMET_API_KEY: optional,
+  GITHUB_ID: optional,
+  GITHUB_SECRET: optional,
+  GITLAB_ID: optional,
+  GITLAB_SECRET: optional,
+  // Set by `next build`: configuration is checked when the server starts, not while building.
+  NEXT_PHASE: optional,
+});
+
+export type Env = z.infer<typeof schema> & { AUTH_SECRET: string; isEmbeddedDb: boolean; isProduction: boolean };
+
+/** Thrown for a configuration a server must not start with; the message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+function devSecret(dataDir: string): string {
+  // Dev default: generated once and kept beside the embedded database, so sessions survive restarts.
+  const dir = path.dirname(path.resolve(dataDir));
+  const file = path.join(dir, "auth-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}.`);
+  }
+  const env = result.data;
+  const isProduction = env.NODE_ENV === "production";
+  const building = env.NEXT_PHASE === "phase-production-build";
+  if (isProduction && !building) {
+    if (!env.DATABASE_URL)
+      throw new ConfigError("DATABASE_URL is required in production (the embedded database is for development only).");
+    if (!env.AUTH_SECRET) throw new ConfigError("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
+  }
+  const authSecret = env.AUTH_SECRET ?? (building ? "build-time-placeholder" : devSecret(env.PGLITE_DATA_DIR));
+  return { ...env, AUTH_SECRET: authSecret, isEmbeddedDb: !env.DATABASE_URL, isProduction };
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process (read once). */
+export function env(): Env {
+  if (!cached) {
+    cached = parseEnv(process.env);
+    // next-auth 4 reads its base URL from NEXTAUTH_URL; APP_URL is this app's one name for it.
+    process.env.NEXTAUTH_URL ??= cached.APP_URL;
+  }
+  return cached;
+}

@@ -1,0 +1,108 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "@/lib/env";
+
+const PROD = { NODE_ENV: "production" } as const;
+const PG = "postgres://app@db.internal:5432/servicedesk";
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+const temps: string[] = [];
+function tempDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), "sd-env-"));
+  temps.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("parseEnv in production", () => {
+  it("requires DATABASE_URL, with a one-line message naming it", () => {
+    const error = configError(() => parseEnv({ ...PROD, AUTH_SECRET: "s3cret" }));
+    expect(error.message).toContain("DATABASE_URL");
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("treats a blank DATABASE_URL as missing", () => {
+    const error = configError(() => parseEnv({ ...PROD, DATABASE_URL: "  ", AUTH_SECRET: "s3cret" }));
+    expect(error.message).toContain("DATABASE_URL");
+  });
+
+  it("requires AUTH_SECRET, with a one-line message naming it", () => {
+    const error = configError(() => parseEnv({ ...PROD, DATABASE_URL: PG }));
+    expect(error.message).toContain("AUTH_SECRET");
+    expect(error.message).not.toContain("DATABASE_URL");
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("starts with both set, on Postgres", () => {
+    const env = parseEnv({ ...PROD, DATABASE_URL: PG, AUTH_SECRET: " s3cret " });
+    expect(env).toMatchObject({ isProduction: true, isEmbeddedDb: false, DATABASE_URL: PG, AUTH_SECRET: "s3cret" });
+  });
+
+  it("does not require them while `next build` runs (NEXT_PHASE=phase-production-build)", () => {
+    const env = parseEnv({ ...PROD, NEXT_PHASE: "phase-production-build" });
+    expect(env.isProduction).toBe(true);
+    expect(env.isEmbeddedDb).toBe(true);
+    expect(env.AUTH_SECRET).toBeTruthy();
+  });
+
+  it("still requires them in other Next phases", () => {
+    expect(() => parseEnv({ ...PROD, NEXT_PHASE: "phase-production-server" })).toThrow(ConfigError);
+  });
+});
+
+describe("parseEnv validation", () => {
+  it.each(["mysql://root@localhost/db", "localhost:5432/db", "file:./dev.db"])("rejects DATABASE_URL=%s", (url) => {
+    const error = configError(() => parseEnv({ DATABASE_URL: url, AUTH_SECRET: "x" }));
+    expect(error.message).toContain("DATABASE_URL");
+    expect(error.message).not.toContain("\n");
+  });
+
+  it.each(["postgres://u@h/db", "postgresql://u:p@h:5433/db?sslmode=require"])("accepts DATABASE_URL=%s", (url) => {
+    expect(parseEnv({ DATABASE_URL: url, AUTH_SECRET: "x" }).DATABASE_URL).toBe(url);
+  });
+
+  it("rejects an unknown NODE_ENV and names it", () => {
+    expect(configError(() => parseEnv({ NODE_ENV: "staging", AUTH_SECRET: "x" })).message).toContain("NODE_ENV");
+  });
+
+  it("rejects an incoming address pattern without %{key}", () => {
+    const error = configError(() => parseEnv({ AUTH_SECRET: "x", INCOMING_EMAIL_ADDRESS: "support@example.com" }));
+    expect(error.message).toContain("INCOMING_EMAIL_ADDRESS");
+  });
+
+  it("defaults to the embedded database in development and strips a trailing slash from APP_URL", () => {
+    const env = parseEnv({ AUTH_SECRET: "x", APP_URL: "https://desk.example.com/" });
+    expect(env).toMatchObject({ NODE_ENV: "development", isEmbeddedDb: true, isProduction: false });
+    expect(env.APP_URL).toBe("https://desk.example.com");
+    expect(env.PGLITE_DATA_DIR).toBe(".data/pglite");
+  });
+
+  it("coerces SPAM_SCORE_THRESHOLD to a number", () => {
+    expect(parseEnv({ AUTH_SECRET: "x", SPAM_SCORE_THRESHOLD: "3.5" }).SPAM_SCORE_THRESHOLD).toBe(3.5);
+  });
+});
+
+describe("development AUTH_SECRET", () => {
+  it("is generated once beside the embedded database and reused", () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, "pglite");
+    const first = parseEnv({ PGLITE_DATA_DIR: dataDir }).AUTH_SECRET;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(path.join(dir, "auth-secret"), "utf8").trim()).toBe(first);
+    expect(parseEnv({ PGLITE_DATA_DIR: dataDir }).AUTH_SECRET).toBe(first);
+    expect(existsSync(dataDir)).toBe(false); // the database itself is not created by reading the config
+  });
+});
