@@ -1,2 +1,4 @@
 // Tailwind 4 through PostCSS (works offline with next build).
-export default { plugins: { "@tailwindcss/postcss": {} } };
+const config = { plugins: { "@tailwindcss/postcss": {} } };
+
+export default config;

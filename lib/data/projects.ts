@@ -48,18 +48,23 @@ export async function listMyProjects(actor: Actor): Promise<ProjectSummary[]> {
     where: { userId: actor.id },
     select: {
       role: true,
-      project: {
-        select: {
-          id: true,
-          fullPath: true,
-          name: true,
-          description: true,
-          updatedAt: true,
-          _count: { select: { issues: { where: { state: "OPENED" } } } },
-        },
-      },
+      project: { select: { id: true, fullPath: true, name: true, description: true, updatedAt: true } },
     },
   });
+  // Open issues the actor may see: confidential ones count only for Reporter and up (as in listIssues).
+  const counts = memberships.length
+    ? await db().issue.groupBy({
+        by: ["projectId", "confidential"],
+        where: { projectId: { in: memberships.map((m) => m.project.id) }, state: "OPENED" },
+        _count: { _all: true },
+      })
+    : [];
+  const openIssues = (projectId: number, role: Role) => {
+    const seesConfidential = actor.isAdmin || can(role, "issue:read_confidential");
+    return counts
+      .filter((c) => c.projectId === projectId && (seesConfidential || !c.confidential))
+      .reduce((sum, c) => sum + c._count._all, 0);
+  };
   return memberships
     .sort((a, b) => b.project.updatedAt.getTime() - a.project.updatedAt.getTime())
     .map(({ role, project }) => ({
@@ -68,7 +73,7 @@ export async function listMyProjects(actor: Actor): Promise<ProjectSummary[]> {
       name: project.name,
       description: project.description,
       role,
-      openIssues: project._count.issues,
+      openIssues: openIssues(project.id, role),
     }));
 }
 

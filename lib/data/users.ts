@@ -13,11 +13,30 @@ function baseUsername(email: string): string {
   return (cleaned || "user").slice(0, 60);
 }
 
+/**
+ * Whether `error` is a unique-constraint violation (optionally: on the database column `field`, e.g. "full_path").
+ * Only the constraint's own columns and name are compared — Prisma's message quotes the caller's source code, which names every field.
+ */
 export function isUniqueViolation(error: unknown, field?: string): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") return false;
+  let where: { fields: string[]; text: string } | undefined;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    const meta = (error.meta ?? {}) as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string }; originalMessage?: string } } };
+    const cause = meta.driverAdapterError?.cause;
+    const target = Array.isArray(meta.target) ? meta.target.map(String) : typeof meta.target === "string" ? [meta.target] : [];
+    where = { fields: [...target, ...(cause?.constraint?.fields ?? [])], text: `${cause?.constraint?.index ?? ""} ${cause?.originalMessage ?? ""}` };
+  } else if (error instanceof Error && error.name === "DriverAdapterError") {
+    // pglite-prisma-adapter 0.6 does not map Postgres errors to Prisma's kinds: on embedded PGlite a unique
+    // violation arrives as a DriverAdapterError whose cause is the raw Postgres error (SQLSTATE 23505), not P2002.
+    const cause = error.cause as { kind?: string; code?: string; message?: string; detail?: string } | undefined;
+    if (cause?.kind === "postgres" && cause.code === "23505") {
+      const fields = cause.detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [];
+      where = { fields, text: cause.message ?? "" };
+    }
+  }
+  if (!where) return false;
   if (!field) return true;
-  // Driver adapters report the constraint in `meta.target` (fields) or in the message (constraint name).
-  return JSON.stringify(error.meta ?? {}).includes(field) || error.message.includes(field);
+  // The constraint name (e.g. users_username_key) when the driver reports no columns.
+  return where.fields.includes(field) || new RegExp(`_${field}_key\\b`).test(where.text);
 }
 
 export interface NewUser {

@@ -2,7 +2,7 @@
 // Create-project form: group/path with GitLab's rules, checked as you type and again on the server.
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { applyResult } from "@/app/_components/action-form";
 import { Button, Field, FormError, inputClass } from "@/app/_components/ui";
 import { createProjectSchema } from "@/lib/schemas";
@@ -18,7 +18,7 @@ export function NewProjectForm({ defaultNamespace }: { defaultNamespace: string 
     defaultValues: { namespace: defaultNamespace, path: "", name: "", description: "" },
   });
   const { errors, isSubmitting, isSubmitSuccessful } = form.formState;
-  const [namespace, path] = form.watch(["namespace", "path"]);
+  const [namespace, path] = useWatch({ control: form.control, name: ["namespace", "path"] });
 
   const onSubmit = form.handleSubmit(async (values) => {
     const result = await createProjectAction(values);

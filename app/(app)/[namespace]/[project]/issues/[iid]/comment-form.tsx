@@ -2,7 +2,7 @@
 // The comment box: public comment or internal note; Ctrl/⌘+Enter submits.
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { applyResult } from "@/app/_components/action-form";
 import { Button, FormError, inputClass } from "@/app/_components/ui";
 import { addNoteSchema } from "@/lib/schemas";
@@ -15,7 +15,7 @@ export function CommentForm({ projectPath, iid, canInternal }: { projectPath: st
     defaultValues: { projectPath, iid, body: "", internal: false },
   });
   const { errors, isSubmitting } = form.formState;
-  const internal = form.watch("internal");
+  const internal = useWatch({ control: form.control, name: "internal" });
 
   const onSubmit = form.handleSubmit(async (values) => {
     const result = await addNoteAction(values);
