@@ -85,3 +85,8 @@ export function env(): Env {
   }
   return cached;
 }
+
+/** Forgets the cached configuration, for tests that change process.env between cases. */
+export function resetEnv(): void {
+  cached = undefined;
+}

@@ -13,7 +13,7 @@ const ci = process.env.CI === "true" || process.env.CI === "1";
 
 // Environment of the integration workers: never the developer's own database or secret.
 const integrationEnv = {
-  NODE_ENV: "test",
+  NODE_ENV: "test" as const,
   AUTH_SECRET: "test-auth-secret",
   PGLITE_DATA_DIR: "memory://",
   DATABASE_URL: "",

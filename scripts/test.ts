@@ -1,0 +1,164 @@
+// `npm test`: every check, in order, stopping at the first failure.
+//   typecheck    tsc --noEmit
+//   lint         eslint --max-warnings=0 .            (when eslint.config.mjs exists)
+//   vitest       unit + integration on PGlite (+ on Postgres when TEST_DATABASE_URL is set)
+//   e2e          playwright test                       (when tests/e2e/playwright.config.ts exists)
+// `npm test -- --only=unit` (or integration, e2e, typecheck, lint; comma-separated) runs just those.
+// With CI=true a skipped step is a failure: CI must run everything.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+const ci = process.env.CI === "true" || process.env.CI === "1";
+const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
+const VITEST_CONFIG = "tests/vitest.config.ts";
+const PLAYWRIGHT_CONFIG = "tests/e2e/playwright.config.ts";
+
+const SELECTABLE = ["typecheck", "lint", "unit", "integration", "e2e"] as const;
+type Selectable = (typeof SELECTABLE)[number];
+
+function parseArgs(argv: string[]): Set<Selectable> {
+  const selected = new Set<Selectable>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    let value: string | undefined;
+    if (arg.startsWith("--only=")) value = arg.slice("--only=".length);
+    else if (arg === "--only") value = argv[++i];
+    else if (arg === "--help" || arg === "-h") {
+      console.log(`Usage: npm test [-- --only=${SELECTABLE.join("|")}[,…]]`);
+      process.exit(0);
+    } else {
+      console.error(`Unknown argument: ${arg} (expected --only=${SELECTABLE.join("|")})`);
+      process.exit(2);
+    }
+    for (const part of (value ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+      if (!(SELECTABLE as readonly string[]).includes(part)) {
+        console.error(`Unknown --only value: ${part} (expected ${SELECTABLE.join(", ")})`);
+        process.exit(2);
+      }
+      selected.add(part as Selectable);
+    }
+  }
+  return selected.size ? selected : new Set(SELECTABLE);
+}
+
+const only = parseArgs(process.argv.slice(2));
+
+type Status = "passed" | "failed" | "skipped" | "not run" | "not selected";
+interface Result {
+  name: string;
+  status: Status;
+  note?: string;
+  seconds?: number;
+}
+const results: Result[] = [];
+
+const env = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: "1",
+  // Vite warns that a .ts config in a CommonJS package will need `"type": "module"` one day; nothing to act on.
+  VITE_CONFIG_NATIVE_IGNORE_WARNING: "true",
+};
+
+function header(title: string) {
+  console.log(`\n${"=".repeat(78)}\n== ${title}\n${"=".repeat(78)}`);
+}
+
+function run(command: string, args: string[]): boolean {
+  console.log(`$ ${[path.relative(root, command) || command, ...args].join(" ")}`);
+  const child = spawnSync(command, args, { cwd: root, env, stdio: "inherit" });
+  if (child.error) console.error(`Could not start ${command}: ${child.error.message}`);
+  if (child.signal) console.error(`${command} was killed by ${child.signal}`);
+  return child.status === 0;
+}
+
+interface Step {
+  name: string;
+  selected: boolean;
+  /** Why the step cannot run here, or undefined to run it. */
+  skipReason?: string;
+  command: () => boolean;
+}
+
+const vitestProjects = [
+  ...(only.has("unit") ? ["unit"] : []),
+  ...(only.has("integration") ? ["integration-pglite", ...(testDatabaseUrl ? ["integration-postgres"] : [])] : []),
+];
+const vitestLabel = `vitest (${vitestProjects.join(", ")})`;
+
+const steps: Step[] = [
+  {
+    name: "typecheck (tsc --noEmit)",
+    selected: only.has("typecheck"),
+    command: () => run(bin("tsc"), ["--noEmit"]),
+  },
+  {
+    name: "lint (eslint --max-warnings=0 .)",
+    selected: only.has("lint"),
+    skipReason: existsSync(path.join(root, "eslint.config.mjs")) ? undefined : "lint is not configured (no eslint.config.mjs)",
+    command: () => run(bin("eslint"), ["--max-warnings=0", "."]),
+  },
+  {
+    name: vitestLabel,
+    selected: vitestProjects.length > 0,
+    command: () => run(bin("vitest"), ["run", "--config", VITEST_CONFIG, ...vitestProjects.flatMap((p) => ["--project", p])]),
+  },
+  {
+    name: "e2e (playwright test)",
+    selected: only.has("e2e"),
+    skipReason: existsSync(path.join(root, PLAYWRIGHT_CONFIG)) ? undefined : `no ${PLAYWRIGHT_CONFIG}`,
+    command: () => run(bin("playwright"), ["test", "--config", PLAYWRIGHT_CONFIG]),
+  },
+];
+
+let failed = false;
+for (const step of steps) {
+  if (!step.selected) {
+    results.push({ name: step.name, status: "not selected" });
+    continue;
+  }
+  if (failed) {
+    results.push({ name: step.name, status: "not run", note: "an earlier step failed" });
+    continue;
+  }
+  header(step.name);
+  if (step.skipReason) {
+    console.log(`SKIPPED: ${step.skipReason}${ci ? " — CI=true, so this is a failure." : ""}`);
+    results.push({ name: step.name, status: ci ? "failed" : "skipped", note: step.skipReason });
+    if (ci) failed = true;
+    continue;
+  }
+  const started = Date.now();
+  const ok = step.command();
+  results.push({ name: step.name, status: ok ? "passed" : "failed", seconds: (Date.now() - started) / 1000 });
+  if (!ok) failed = true;
+}
+
+// The Postgres half of the integration tests runs inside the vitest step; report it on its own line.
+if (only.has("integration")) {
+  const vitest = results.find((r) => r.name === vitestLabel);
+  if (testDatabaseUrl) {
+    results.push({ name: "Postgres integration", status: vitest?.status ?? "not run", note: "TEST_DATABASE_URL is set" });
+  } else {
+    results.push({ name: "Postgres integration", status: ci ? "failed" : "skipped", note: "set TEST_DATABASE_URL" });
+    if (ci) failed = true;
+  }
+}
+
+header("Summary");
+const width = Math.max(...results.map((r) => r.name.length));
+for (const r of results) {
+  const time = r.seconds !== undefined ? ` in ${r.seconds.toFixed(1)}s` : "";
+  const note = r.note ? ` (${r.note})` : "";
+  console.log(`  ${r.name.padEnd(width)}  ${r.status.toUpperCase()}${time}${note}`);
+}
+const skipped = results.filter((r) => r.status === "skipped");
+if (skipped.length) console.log(`\n  ${skipped.length} step(s) skipped — CI (CI=true) treats a skipped step as a failure.`);
+if (!testDatabaseUrl && only.has("integration"))
+  console.log(
+    `\n  Postgres integration: ${ci ? "FAILED — CI requires it" : "SKIPPED"} (set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres)`,
+  );
+console.log(failed ? "\nnpm test: FAILED" : "\nnpm test: all selected steps passed");
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,91 @@
+// The mail path: with SENDGRID_API_KEY, mail goes through the real @sendgrid/mail client to a local
+// SendGrid-compatible server (tests/support/sendgrid-server.ts); without it, it is kept for /dev/mailbox.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import { resetEnv } from "@/lib/env";
+import { sendMail } from "@/lib/mail/send-mail";
+import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
+
+let sendgrid: FakeSendGrid;
+const saved = { ...process.env };
+
+function useSendGrid(on: boolean) {
+  for (const key of ["SENDGRID_API_KEY", "SENDGRID_API_BASE_URL", "SENDGRID_FROM_EMAIL"]) delete process.env[key];
+  if (on) {
+    process.env.SENDGRID_API_KEY = sendgrid.apiKey;
+    process.env.SENDGRID_API_BASE_URL = sendgrid.url;
+    process.env.SENDGRID_FROM_EMAIL = "support@desk.example.com";
+  }
+  resetEnv();
+}
+
+beforeAll(async () => {
+  sendgrid = await startFakeSendGrid();
+});
+afterEach(() => {
+  process.env = { ...saved };
+  resetEnv();
+});
+afterAll(() => sendgrid.close());
+
+const to = () => `customer-${Math.random().toString(36).slice(2)}@example.com`;
+
+describe("sendMail", () => {
+  it("sends through SendGrid with headers and the outbox id, and records the provider's message id", async () => {
+    useSendGrid(true);
+    const recipient = to();
+    const result = await sendMail({
+      kind: "test",
+      to: recipient,
+      subject: "Hello",
+      text: "Plain body",
+      html: "<p>HTML body</p>",
+      fromName: "Acme Support",
+      headers: { "Auto-Submitted": "auto-generated" },
+    });
+    expect(result.status).toBe("sent");
+    const message = sendgrid.accepted.find((m) => m.to.includes(recipient));
+    expect(message).toMatchObject({
+      from: { email: "support@desk.example.com", name: "Acme Support" },
+      subject: "Hello",
+      text: "Plain body",
+      html: "<p>HTML body</p>",
+      customArgs: { outbound_email_id: result.id },
+    });
+    expect(message!.headers["Auto-Submitted"]).toBe("auto-generated");
+    expect(message!.headers["Message-ID"]).toMatch(/^<[0-9a-f-]+@localhost>$/);
+    const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
+    expect(row).toMatchObject({ status: "sent", transport: "sendgrid", providerMessageId: message!.messageId, attempts: 1, text: "Plain body" });
+  });
+
+  it("redacts a sensitive mail's stored copy once SendGrid has it", async () => {
+    useSendGrid(true);
+    const result = await sendMail({ kind: "sign_in", to: to(), subject: "Sign in", text: "https://x/secret-link", html: "<a href='https://x/secret-link'>go</a>", sensitive: true });
+    expect(result.status).toBe("sent");
+    const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
+    expect(row.text).not.toContain("secret-link");
+    expect(row.html).not.toContain("secret-link");
+    expect(sendgrid.accepted.at(-1)!.text).toContain("secret-link");
+  });
+
+  it("keeps SendGrid's error on the row when it refuses the mail", async () => {
+    useSendGrid(true);
+    sendgrid.failNext({ status: 400, body: { errors: [{ message: "The from address does not match a verified Sender Identity" }] } });
+    const result = await sendMail({ kind: "test", to: to(), subject: "Hi", text: "t", html: "<p>t</p>" });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("verified Sender Identity");
+    const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/SendGrid 400: The from address does not match/);
+  });
+
+  it("keeps mail in the dev mailbox without an API key, and sends nothing", async () => {
+    useSendGrid(false);
+    const before = sendgrid.accepted.length;
+    const result = await sendMail({ kind: "sign_in", to: to(), subject: "Sign in", text: "https://x/link", html: "<p>link</p>", sensitive: true });
+    expect(result.status).toBe("dev");
+    expect(sendgrid.accepted.length).toBe(before);
+    const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
+    expect(row).toMatchObject({ status: "dev", transport: "dev", text: "https://x/link" });
+  });
+});

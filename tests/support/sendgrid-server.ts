@@ -1,0 +1,106 @@
+// A local SendGrid-compatible v3 Mail Send server for tests: it checks the payload the way SendGrid does
+// (auth, required fields, ASCII headers) and records what it accepted. Tests choose its answers.
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SentMessage {
+  to: string[];
+  from: { email: string; name?: string };
+  replyTo?: { email: string; name?: string };
+  subject: string;
+  text?: string;
+  html?: string;
+  headers: Record<string, string>;
+  customArgs: Record<string, string>;
+  messageId: string;
+}
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export interface FakeSendGrid {
+  url: string;
+  apiKey: string;
+  accepted: SentMessage[];
+  /** The next requests get these answers (in order) instead of 202. */
+  failNext(...replies: Reply[]): void;
+  close(): Promise<void>;
+}
+
+interface Payload {
+  personalizations?: { to?: { email?: string }[] }[];
+  from?: { email?: string; name?: string };
+  reply_to?: { email?: string; name?: string };
+  subject?: string;
+  content?: { type?: string; value?: string }[];
+  headers?: Record<string, unknown>;
+  custom_args?: Record<string, unknown>;
+}
+
+function validate(payload: Payload): string[] {
+  const errors: string[] = [];
+  const to = payload.personalizations?.flatMap((p) => p.to ?? []) ?? [];
+  if (to.length === 0 || to.some((t) => !t.email?.includes("@"))) errors.push("personalizations.to must contain valid emails");
+  if (!payload.from?.email?.includes("@")) errors.push("from.email is required");
+  if (!payload.subject) errors.push("subject is required");
+  if (!payload.content?.length || payload.content.some((c) => !c.type || typeof c.value !== "string"))
+    errors.push("content must be a non-empty array of {type, value}");
+  else if (payload.content[0].type !== "text/plain" && payload.content.some((c) => c.type === "text/plain"))
+    errors.push("text/plain content must come first");
+  for (const [name, value] of Object.entries(payload.headers ?? {})) {
+    if (typeof value !== "string") errors.push(`header ${name} must be a string`);
+    // eslint-disable-next-line no-control-regex
+    else if (!/^[\x20-\x7e]*$/.test(value)) errors.push(`header ${name} must be ASCII`);
+  }
+  for (const [name, value] of Object.entries(payload.custom_args ?? {}))
+    if (typeof value !== "string") errors.push(`custom_args.${name} must be a string`);
+  return errors;
+}
+
+export async function startFakeSendGrid(apiKey = "SG.test-key"): Promise<FakeSendGrid> {
+  const accepted: SentMessage[] = [];
+  const queue: Reply[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const send = (reply: Reply) => {
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+      res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+    };
+    if (req.method !== "POST" || req.url !== "/v3/mail/send") return send({ status: 404, body: { errors: [{ message: "not found" }] } });
+    if (req.headers.authorization !== `Bearer ${apiKey}`)
+      return send({ status: 401, body: { errors: [{ message: "The provided authorization grant is invalid, expired, or revoked" }] } });
+    const forced = queue.shift();
+    if (forced) return send(forced);
+    let payload: Payload;
+    try {
+      payload = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return send({ status: 400, body: { errors: [{ message: "Invalid JSON" }] } });
+    }
+    const errors = validate(payload);
+    if (errors.length) return send({ status: 400, body: { errors: errors.map((message) => ({ message })) } });
+    const messageId = randomUUID().replace(/-/g, "").slice(0, 22);
+    accepted.push({
+      to: payload.personalizations!.flatMap((p) => p.to!.map((t) => t.email!)),
+      from: payload.from as SentMessage["from"],
+      replyTo: payload.reply_to as SentMessage["replyTo"],
+      subject: payload.subject!,
+      text: payload.content!.find((c) => c.type === "text/plain")?.value,
+      html: payload.content!.find((c) => c.type === "text/html")?.value,
+      headers: (payload.headers ?? {}) as Record<string, string>,
+      customArgs: (payload.custom_args ?? {}) as Record<string, string>,
+      messageId,
+    });
+    send({ status: 202, headers: { "x-message-id": messageId } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    accepted,
+    failNext: (...replies) => queue.push(...replies),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
