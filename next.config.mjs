@@ -4,11 +4,11 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  output: "standalone",
   // Tests run a second dev server next to a developer's own; each needs its own build folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg"],
-  typedRoutes: false,
+  // The server checks at start that the database has every migration (lib/startup.ts): ship the SQL files.
+  outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*"] },
 };
 
 export default nextConfig;

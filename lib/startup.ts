@@ -1,5 +1,7 @@
 // What the server does before it takes requests (called from instrumentation.ts).
 import { prepareEmbeddedDatabase } from "@/lib/db/bootstrap";
+import { connectPostgres } from "@/lib/db/connect";
+import { migrationsCurrent } from "@/lib/db/migrate";
 import { ConfigError, env } from "@/lib/env";
 
 export async function startServer(): Promise<void> {
@@ -15,8 +17,23 @@ export async function startServer(): Promise<void> {
   }
   try {
     await prepareEmbeddedDatabase();
+    await checkPostgresMigrated();
   } catch (error) {
     console.error(`Service Desk cannot start: ${(error as Error).message}`);
     process.exit(1);
+  }
+}
+
+// On Postgres the server never migrates by itself (several instances may start at once): it refuses to
+// run against a schema that does not match its code.
+async function checkPostgresMigrated(): Promise<void> {
+  const url = env().DATABASE_URL;
+  if (!url) return;
+  const conn = await connectPostgres(url);
+  try {
+    if (!(await migrationsCurrent(conn)))
+      throw new Error("the database at DATABASE_URL is not migrated to this version: run `npm run db:migrate` first.");
+  } finally {
+    await conn.close();
   }
 }
