@@ -70,7 +70,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       throw new ConfigError("DATABASE_URL is required in production (the embedded database is for development only).");
     if (!env.AUTH_SECRET) throw new ConfigError("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
   }
-  const authSecret = env.AUTH_SECRET ?? (building ? "build-time-placeholder" : devSecret(env.PGLITE_DATA_DIR));
+  // An in-memory database lives as long as the process, and so may its secret: nothing is written to disk.
+  const ephemeral = building || env.PGLITE_DATA_DIR.startsWith("memory://");
+  const authSecret = env.AUTH_SECRET ?? (ephemeral ? randomBytes(32).toString("base64url") : devSecret(env.PGLITE_DATA_DIR));
   return { ...env, AUTH_SECRET: authSecret, isEmbeddedDb: !env.DATABASE_URL, isProduction };
 }
 

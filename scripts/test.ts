@@ -6,7 +6,7 @@
 // `npm test -- --only=unit` (or integration, e2e, typecheck, lint; comma-separated) runs just those.
 // With CI=true a skipped step is a failure: CI must run everything.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "..");
@@ -55,8 +55,14 @@ interface Result {
 }
 const results: Result[] = [];
 
+// Machine-readable results of each runner, summed into one closing line.
+const VITEST_JSON = ".tmp/test-results/vitest.json";
+const PLAYWRIGHT_JSON = ".tmp/test-results/playwright.json";
+for (const file of [VITEST_JSON, PLAYWRIGHT_JSON]) rmSync(path.join(root, file), { force: true });
+
 const env = {
   ...process.env,
+  PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(root, PLAYWRIGHT_JSON),
   NEXT_TELEMETRY_DISABLED: "1",
   // Vite warns that a .ts config in a CommonJS package will need `"type": "module"` one day; nothing to act on.
   VITE_CONFIG_NATIVE_IGNORE_WARNING: "true",
@@ -103,13 +109,22 @@ const steps: Step[] = [
   {
     name: vitestLabel,
     selected: vitestProjects.length > 0,
-    command: () => run(bin("vitest"), ["run", "--config", VITEST_CONFIG, ...vitestProjects.flatMap((p) => ["--project", p])]),
+    command: () =>
+      run(bin("vitest"), [
+        "run",
+        "--config",
+        VITEST_CONFIG,
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${VITEST_JSON}`,
+        ...vitestProjects.flatMap((p) => ["--project", p]),
+      ]),
   },
   {
     name: "e2e (playwright test)",
     selected: only.has("e2e"),
     skipReason: existsSync(path.join(root, PLAYWRIGHT_CONFIG)) ? undefined : `no ${PLAYWRIGHT_CONFIG}`,
-    command: () => run(bin("playwright"), ["test", "--config", PLAYWRIGHT_CONFIG]),
+    command: () => run(bin("playwright"), ["test", "--config", PLAYWRIGHT_CONFIG, "--reporter=list,json"]),
   },
 ];
 
@@ -161,4 +176,29 @@ if (!testDatabaseUrl && only.has("integration"))
     `\n  Postgres integration: ${ci ? "FAILED — CI requires it" : "SKIPPED"} (set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres)`,
   );
 console.log(failed ? "\nnpm test: FAILED" : "\nnpm test: all selected steps passed");
+
+// One closing line over every test case that ran (vitest + Playwright), in the plain "N passed, N failed" form.
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(root, file), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const vitestJson = readJson(VITEST_JSON) as { numPassedTests?: number; numFailedTests?: number; numPendingTests?: number; numTodoTests?: number } | undefined;
+if (vitestJson) {
+  counts.passed += vitestJson.numPassedTests ?? 0;
+  counts.failed += vitestJson.numFailedTests ?? 0;
+  counts.skipped += (vitestJson.numPendingTests ?? 0) + (vitestJson.numTodoTests ?? 0);
+}
+const playwrightJson = readJson(PLAYWRIGHT_JSON) as { stats?: { expected?: number; unexpected?: number; flaky?: number; skipped?: number } } | undefined;
+if (playwrightJson?.stats) {
+  counts.passed += (playwrightJson.stats.expected ?? 0) + (playwrightJson.stats.flaky ?? 0);
+  counts.failed += playwrightJson.stats.unexpected ?? 0;
+  counts.skipped += playwrightJson.stats.skipped ?? 0;
+}
+// A step that failed before writing its results still fails the run, whatever the counts say.
+if (failed && counts.failed === 0) counts.failed = 1;
+console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 process.exit(failed ? 1 : 0);

@@ -21,6 +21,7 @@ process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), "service-desk-e2e-"
 export default defineConfig({
   testDir: ".",
   globalSetup: "./warm-up.ts",
+  globalTeardown: "./teardown.ts",
   timeout: 300_000,
   expect: { timeout: 45_000 },
   fullyParallel: false,
@@ -52,7 +53,7 @@ export default defineConfig({
     timeout: 180_000,
     cwd: path.resolve(__dirname, "../.."),
     reuseExistingServer: false,
-    stdout: "pipe",
+    stdout: "ignore",
     stderr: "pipe",
     env: {
       NEXT_TELEMETRY_DISABLED: "1",

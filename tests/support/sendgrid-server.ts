@@ -49,7 +49,6 @@ function validate(payload: Payload): string[] {
     errors.push("text/plain content must come first");
   for (const [name, value] of Object.entries(payload.headers ?? {})) {
     if (typeof value !== "string") errors.push(`header ${name} must be a string`);
-    // eslint-disable-next-line no-control-regex
     else if (!/^[\x20-\x7e]*$/.test(value)) errors.push(`header ${name} must be ASCII`);
   }
   for (const [name, value] of Object.entries(payload.custom_args ?? {}))
