@@ -69,6 +69,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!env.DATABASE_URL)
       throw new ConfigError("DATABASE_URL is required in production (the embedded database is for development only).");
     if (!env.AUTH_SECRET) throw new ConfigError("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
+    if (!env.SENDGRID_INBOUND_SECRET && !env.SENDGRID_INBOUND_PUBLIC_KEY)
+      throw new ConfigError(
+        "SENDGRID_INBOUND_SECRET (or SENDGRID_INBOUND_PUBLIC_KEY) is required in production: the inbound mail webhook must not be open.",
+      );
   }
   // An in-memory database lives as long as the process, and so may its secret: nothing is written to disk.
   const ephemeral = building || env.PGLITE_DATA_DIR.startsWith("memory://");

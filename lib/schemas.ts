@@ -86,3 +86,5 @@ export const setIssueStateSchema = z.object({
 });
 
 export const signInSchema = z.object({ email: emailSchema });
+
+export const setServiceDeskSchema = z.object({ projectPath: z.string().min(1), enabled: z.boolean() });

@@ -1,13 +1,18 @@
 // The admin CLI: `npm run cli -- <command>`. Works on the embedded database (when no server holds it) and on
 // DATABASE_URL. Exit code 0 on success, 1 on failure, 2 on bad usage.
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { Actor } from "@/lib/auth/actor";
 import { parseRole, ROLE_LABELS, ROLES } from "@/lib/auth/roles";
-import { closeDb, embeddedPGlite } from "@/lib/db/client";
+import { closeDb, db, embeddedPGlite } from "@/lib/db/client";
+import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
+import { deliverOutbox } from "@/lib/mail/outbox";
+import { processInbound } from "@/lib/service-desk/intake";
 import { connectPostgres, pgliteConnection } from "@/lib/db/connect";
 import { migrate, migrationsCurrent } from "@/lib/db/migrate";
 import { addMember } from "@/lib/data/members";
 import { createProject } from "@/lib/data/projects";
+import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { createUser, findActorByEmail } from "@/lib/data/users";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -22,8 +27,13 @@ Commands:
   project:create <group/project> --owner <email> [--service-desk]
                                                        create a project owned by an existing user
   member:add <group/project> <email> <role>            add a member (role: ${ROLES.map((r) => ROLE_LABELS[r].toLowerCase()).join(", ")})
+  mail:send <file.eml> [--url U] [--parsed] [--to ADDR]
+                                                       post a mail to a running app exactly as SendGrid would
+                                                       (Send Raw mode, or the default parsed mode with --parsed)
+  inbound:replay <id> | --failed                       process stored inbound mail again
+  outbox:drain                                         send every due mail in the outbox
 
-Later releases add: token:create, mail:send, inbound:replay, outbox:drain.
+Later releases add: token:create.
 Database: DATABASE_URL when set, else the embedded database in PGLITE_DATA_DIR (default .data/pglite).`;
 
 // The CLI is run by whoever administers the server: it acts with an instance admin's rights.
@@ -78,8 +88,11 @@ const commands: Record<string, (argv: string[]) => Promise<string>> = {
     if (!owner) throw new Error(`No user with email ${values.owner}: create one with \`npm run cli -- user:create ${values.owner}\`.`);
     const project = await createProject(owner, { ...parts, name: values.name });
     const lines = [`Created project ${project.fullPath} (id ${project.id}), owned by ${owner.email}.`];
-    if (values["service-desk"])
-      lines.push("Note: Service Desk is not available in this release yet; the project was created without it.");
+    if (values["service-desk"]) {
+      const desk = await setServiceDeskEnabled(owner, project.fullPath, true);
+      lines.push(`Service Desk is on. Address: ${desk.address}`);
+      if (desk.aliasAddress) lines.push(`Alias address: ${desk.aliasAddress}`);
+    }
     return lines.join("\n");
   },
 
@@ -92,6 +105,64 @@ const commands: Record<string, (argv: string[]) => Promise<string>> = {
     const result = await addMember(CLI_ACTOR, fullPath, email, role);
     return `Added ${result.email} to ${fullPath} as ${ROLE_LABELS[result.role]}.`;
   },
+};
+
+commands["mail:send"] = async (argv) => {
+  const { values, positionals: rest } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { url: { type: "string" }, parsed: { type: "boolean", default: false }, to: { type: "string", multiple: true } },
+  });
+  const [file] = positionals(rest, 1, "mail:send <file.eml> [--url U] [--parsed] [--to ADDR]");
+  const raw = await readFile(file).catch(() => {
+    throw new UsageError(`Cannot read ${file}.`);
+  });
+  const { body, contentType } = await buildSendGridRequest(new Uint8Array(raw), values.parsed ? "parsed" : "raw", { to: values.to });
+  const base = (values.url ?? env().APP_URL).replace(/\/+$/, "");
+  const target = base.endsWith("/api/inbound/sendgrid") ? base : `${base}/api/inbound/sendgrid`;
+  const headers: Record<string, string> = { "content-type": contentType };
+  const secret = env().SENDGRID_INBOUND_SECRET;
+  if (secret) headers.authorization = `Basic ${Buffer.from(`sendgrid:${secret}`).toString("base64")}`;
+  let response: Response;
+  try {
+    response = await fetch(target, { method: "POST", headers, body: Buffer.from(body) });
+  } catch (error) {
+    throw new Error(`Could not reach ${target}: ${(error as Error).cause ?? (error as Error).message}. Is the app running (npm run dev)?`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${target} answered ${response.status}: ${text}`);
+  return text;
+};
+
+commands["inbound:replay"] = async (argv) => {
+  const { values, positionals: rest } = parseArgs({ args: argv, allowPositionals: true, options: { failed: { type: "boolean", default: false } } });
+  if (!values.failed && rest.length !== 1) throw new UsageError("Expected: inbound:replay <id> | --failed");
+  await prepareDatabase();
+  const ids = values.failed
+    ? (await db().inboundEmail.findMany({ where: { status: { in: ["failed", "received"] } }, select: { id: true }, orderBy: { receivedAt: "asc" } })).map((r) => r.id)
+    : rest;
+  if (ids.length === 0) return "No failed inbound mail to replay.";
+  const lines: string[] = [];
+  for (const id of ids) {
+    const outcome = await processInbound(id);
+    if (outcome.outboxIds.length) await deliverOutbox({ ids: outcome.outboxIds });
+    lines.push(JSON.stringify({ status: outcome.status, inboundEmailId: id, issueIid: outcome.issueIid, reason: outcome.reason }));
+  }
+  return lines.join("\n");
+};
+
+commands["outbox:drain"] = async () => {
+  await prepareDatabase();
+  if (!env().SENDGRID_API_KEY) return "SENDGRID_API_KEY is not set: outgoing mail stays in the dev mailbox, nothing to send.";
+  const total = { sent: 0, failed: 0, retrying: 0 };
+  for (;;) {
+    const result = await deliverOutbox({ limit: 50 });
+    total.sent += result.sent;
+    total.failed += result.failed;
+    total.retrying += result.retrying;
+    if (result.sent + result.failed + result.retrying < 50) break;
+  }
+  return `Outbox drained: ${total.sent} sent, ${total.failed} failed, ${total.retrying} to retry later.`;
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { IssueState } from "@/lib/generated/prisma/enums";
 import { createIssueSchema, type CreateIssueInput } from "@/lib/schemas";
+import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { loadProjectAccess, requireProject } from "./access";
 import { fieldErrorsOf } from "./validation";
 
@@ -44,11 +45,17 @@ export interface IssueListItem {
 }
 
 /** The project's issues the actor may see (confidential ones only for Reporter and up), with tab counts. */
-export async function listIssues(actor: Actor | null, projectPath: string, state: StateFilter = "opened") {
+export async function listIssues(
+  actor: Actor | null,
+  projectPath: string,
+  state: StateFilter = "opened",
+  options: { serviceDesk?: boolean } = {},
+) {
   const { project, role } = await requireProject(actor, projectPath, "issue:read");
   const visible = {
     projectId: project.id,
     ...(can(role, "issue:read_confidential") ? {} : { confidential: false }),
+    ...(options.serviceDesk ? { authorId: SUPPORT_BOT_ID } : {}),
   };
   const [rows, counts] = await Promise.all([
     db().issue.findMany({

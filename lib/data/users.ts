@@ -47,14 +47,17 @@ export interface NewUser {
   image?: string | null;
 }
 
-/** Picks `name`, `name2`, … — the first username not taken yet. */
+// Names that would pass for the system's own accounts.
+const RESERVED_USERNAMES = new Set(["support-bot", "ghost", "admin", "root", "system"]);
+
+/** Picks `name`, `name2`, … — the first username not taken (or reserved) yet. */
 async function freeUsername(base: string, tx: Tx): Promise<string> {
   const taken = new Set(
     (await tx.user.findMany({ where: { username: { startsWith: base } }, select: { username: true } })).map((u) => u.username),
   );
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}${n}`;
-    if (!taken.has(candidate)) return candidate;
+    if (!taken.has(candidate) && !RESERVED_USERNAMES.has(candidate)) return candidate;
   }
 }
 

@@ -23,11 +23,24 @@ function isInMemory(dir: string): boolean {
   return dir.startsWith("memory://");
 }
 
+// Prisma 6.19 hands `Bytes` values to driver adapters as base64 strings and expects each adapter to convert
+// them (as @prisma/adapter-pg does); pglite-prisma-adapter 0.6.1 does not, so PGlite's bytea serializer
+// takes them here.
+const BYTEA_OID = 17;
+const pgliteOptions = {
+  serializers: {
+    [BYTEA_OID]: (value: unknown) => {
+      const bytes = typeof value === "string" ? Buffer.from(value, "base64") : Buffer.from(value as Uint8Array);
+      return `\\x${bytes.toString("hex")}`;
+    },
+  },
+};
+
 export function openPGlite(dir: string): PGlite {
-  if (isInMemory(dir)) return new PGlite(dir);
+  if (isInMemory(dir)) return new PGlite(dir, pgliteOptions);
   claimEmbeddedDir(dir);
   mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-  return new PGlite(dir);
+  return new PGlite(dir, pgliteOptions);
 }
 
 function open(): Handle {

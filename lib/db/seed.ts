@@ -4,9 +4,9 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 export const DEMO_EMAIL = "demo@example.com";
 export const DEMO_PROJECT = "demo/support";
 
-/** Seeds once: does nothing if any user exists. Returns whether it seeded. */
+/** Seeds once: does nothing if any (human) user exists. Returns whether it seeded. */
 export async function seedDemo(prisma: PrismaClient): Promise<boolean> {
-  if ((await prisma.user.count()) > 0) return false;
+  if ((await prisma.user.count({ where: { isBot: false } })) > 0) return false;
   await prisma.$transaction(async (tx) => {
     const demo = await tx.user.create({
       data: { email: DEMO_EMAIL, username: "demo", name: "Demo Admin", isAdmin: true },

@@ -46,8 +46,15 @@ describe("parseEnv in production", () => {
     expect(error.message).not.toContain("\n");
   });
 
-  it("starts with both set, on Postgres", () => {
-    const env = parseEnv({ ...PROD, DATABASE_URL: PG, AUTH_SECRET: " s3cret " });
+  it("requires an inbound webhook secret or public key, with a one-line message naming them", () => {
+    const error = configError(() => parseEnv({ ...PROD, DATABASE_URL: PG, AUTH_SECRET: "s3cret" }));
+    expect(error.message).toContain("SENDGRID_INBOUND_SECRET");
+    expect(error.message).toContain("SENDGRID_INBOUND_PUBLIC_KEY");
+    expect(error.message).not.toContain("\n");
+  });
+
+  it.each([{ SENDGRID_INBOUND_SECRET: "hook" }, { SENDGRID_INBOUND_PUBLIC_KEY: "MFkw" }])("starts with all set, on Postgres (%o)", (inbound) => {
+    const env = parseEnv({ ...PROD, DATABASE_URL: PG, AUTH_SECRET: " s3cret ", ...inbound });
     expect(env).toMatchObject({ isProduction: true, isEmbeddedDb: false, DATABASE_URL: PG, AUTH_SECRET: "s3cret" });
   });
 

@@ -6,6 +6,7 @@ import { action } from "@/lib/auth/action";
 import { createIssue, setIssueState } from "@/lib/data/issues";
 import { addMember, changeMemberRole, removeMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
+import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import {
   addMemberSchema,
   addNoteSchema,
@@ -13,6 +14,7 @@ import {
   createIssueSchema,
   removeMemberSchema,
   setIssueStateSchema,
+  setServiceDeskSchema,
 } from "@/lib/schemas";
 
 export const createIssueAction = action(createIssueSchema, async ({ projectPath, ...input }, actor) => {
@@ -49,4 +51,10 @@ export const removeMemberAction = action(removeMemberSchema, async ({ projectPat
   const result = await removeMember(actor, projectPath, userId);
   revalidatePath(`/${projectPath}`, "layout");
   return result;
+});
+
+export const setServiceDeskEnabledAction = action(setServiceDeskSchema, async ({ projectPath, enabled }, actor) => {
+  const result = await setServiceDeskEnabled(actor, projectPath, enabled);
+  revalidatePath(`/${projectPath}/service-desk`);
+  return { enabled: result.enabled };
 });

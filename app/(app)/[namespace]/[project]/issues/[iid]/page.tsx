@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Badge, cx, RelativeTime } from "@/app/_components/ui";
 import { orNotFound } from "@/lib/auth/page-access";
+import { listAttachments } from "@/lib/data/attachments";
 import { getIssue } from "@/lib/data/issues";
 import { projectFromParams, type ProjectParams } from "../../project-context";
 import { CommentForm } from "./comment-form";
@@ -12,6 +13,12 @@ type Params = Promise<ProjectParams & { iid: string }>;
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   return { title: `Issue #${(await params).iid}` };
+}
+
+function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1048576) return `${(size / 1024).toFixed(1)} KB`;
+  return `${(size / 1048576).toFixed(1)} MB`;
 }
 
 function who(user: { name: string | null; username: string } | null, external: string | null) {
@@ -24,6 +31,8 @@ export default async function IssuePage({ params }: { params: Params }) {
   if (!/^\d+$/.test(rawIid)) notFound();
   const { actor, project } = await projectFromParams(params);
   const issue = await orNotFound(getIssue(actor, project.fullPath, iid));
+  const visibleNotes = new Set(issue.notes.map((n) => n.id));
+  const attachments = (await listAttachments(issue.id)).filter((a) => !a.noteId || visibleNotes.has(a.noteId));
   const canUpdate = project.permissions["issue:update_state"];
 
   return (
@@ -34,6 +43,7 @@ export default async function IssuePage({ params }: { params: Params }) {
           {issue.confidential && <Badge tone="amber">Confidential</Badge>}
           <span className="text-sm text-slate-500">
             #{issue.iid} · opened <RelativeTime date={issue.createdAt} /> by {who(issue.author, issue.externalAuthor)}
+            {issue.externalAuthor && ` via ${issue.author.name ?? issue.author.username}`}
             {issue.closedAt && (
               <>
                 {" "}
@@ -54,6 +64,22 @@ export default async function IssuePage({ params }: { params: Params }) {
       <div className="prose max-w-none text-sm whitespace-pre-wrap text-slate-800">
         {issue.description || <span className="text-slate-400 italic">No description.</span>}
       </div>
+
+      {attachments.length > 0 && (
+        <section className="mt-6" aria-label="Attachments">
+          <h2 className="mb-2 text-sm font-semibold text-slate-900">Attachments</h2>
+          <ul className="space-y-1 text-sm">
+            {attachments.map((file) => (
+              <li key={file.id}>
+                <a href={`/api/attachments/${file.id}`} className="text-indigo-700 hover:underline">
+                  📎 {file.filename}
+                </a>{" "}
+                <span className="text-slate-500">({formatBytes(file.size)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
 
       <section className="mt-8" aria-label="Activity">
         <h2 className="mb-3 text-sm font-semibold text-slate-900">Activity</h2>
@@ -78,6 +104,7 @@ export default async function IssuePage({ params }: { params: Params }) {
                   <span className="text-slate-500">
                     <RelativeTime date={note.createdAt} />
                   </span>
+                  {note.externalAuthor && <Badge tone="blue">by email</Badge>}
                   {note.internal && <Badge tone="amber">Internal note</Badge>}
                 </div>
                 <div className="px-4 py-3 text-sm whitespace-pre-wrap text-slate-800">{note.body}</div>

@@ -1,0 +1,64 @@
+// SendGrid Inbound Parse webhook: authenticate, store the request as it arrived, process it, answer 200
+// with the outcome. Only a failure to store answers 5xx (SendGrid retries those; it drops mail on 4xx).
+import { after, NextResponse } from "next/server";
+import { deliverOutbox } from "@/lib/mail/outbox";
+import { MAX_INBOUND_BYTES, processInbound, storeInbound } from "@/lib/service-desk/intake";
+import { authenticateInbound } from "@/lib/service-desk/webhook-auth";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+const tooLarge = () =>
+  NextResponse.json({ status: "rejected", reason: `Mail over ${MAX_INBOUND_BYTES / 1048576} MB.` }, { status: 413 });
+
+/** Reads the body, stopping as soon as it passes the cap instead of buffering all of it. */
+async function readCapped(request: Request): Promise<Uint8Array | null> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_INBOUND_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function POST(request: Request) {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_INBOUND_BYTES) return tooLarge();
+  const body = await readCapped(request);
+  if (!body) return tooLarge();
+
+  const auth = authenticateInbound(request, body);
+  if (!auth.ok) return NextResponse.json({ message: auth.reason }, { status: 401 });
+
+  let id: string;
+  try {
+    id = await storeInbound(body, request.headers.get("content-type") ?? "application/octet-stream");
+  } catch (error) {
+    console.error("inbound mail could not be stored:", error);
+    return NextResponse.json({ status: "failed", reason: "Could not store the mail; please retry." }, { status: 503 });
+  }
+
+  let outcome;
+  try {
+    outcome = await processInbound(id);
+  } catch (error) {
+    // Stored is safe: answer 200 so SendGrid does not resend; the row stays `received` for a replay.
+    console.error(`inbound mail ${id} could not be processed:`, error);
+    return NextResponse.json({ status: "failed", inboundEmailId: id, issueIid: null, reason: "Stored; processing failed and can be replayed." });
+  }
+  if (outcome.outboxIds.length) after(() => deliverOutbox({ ids: outcome.outboxIds }).then(() => undefined));
+  return NextResponse.json({
+    status: outcome.status,
+    inboundEmailId: outcome.inboundEmailId,
+    issueIid: outcome.issueIid,
+    reason: outcome.reason,
+  });
+}

@@ -1,0 +1,153 @@
+// The outbox: mail is written as a row (in the same transaction as whatever caused it), then delivered by
+// `deliverOutbox`, which claims rows so that concurrent senders never send one twice.
+import { randomUUID } from "node:crypto";
+import { db, type Db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { describeSendGridError, sendViaSendGrid } from "./sendgrid";
+
+export interface MailInput {
+  /** What the mail is for, e.g. "sign_in", "thank_you". */
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  fromName?: string;
+  replyTo?: string;
+  /** Extra headers; a Message-ID is generated when this has none. */
+  headers?: Record<string, string>;
+  issueId?: number;
+  /** Carries a credential (sign-in link): the stored copy is redacted once SendGrid has it. */
+  sensitive?: boolean;
+}
+
+type Tx = Pick<Db, "outboundEmail">;
+
+// Lease of a claimed row: a sender that died mid-send releases it after this long (at most one extra send).
+const LEASE_MS = 5 * 60_000;
+const MAX_ATTEMPTS = 5;
+const REDACTED = "[redacted: this mail carried a sign-in link]";
+
+function host(): string {
+  return new URL(env().APP_URL).hostname || "localhost";
+}
+
+/** Headers every outgoing mail carries; the origin stamp lets intake recognise our own mail coming back. */
+function baseHeaders(): Record<string, string> {
+  return { "Message-ID": `<${randomUUID()}@${host()}>`, "X-Service-Desk-Origin": host() };
+}
+
+/** Writes one mail to the outbox; without SENDGRID_API_KEY it is kept for the dev mailbox instead. */
+export async function enqueueMail(input: MailInput, tx: Tx = db()): Promise<string> {
+  const config = env();
+  const row = await tx.outboundEmail.create({
+    data: {
+      kind: input.kind,
+      to: input.to,
+      fromEmail: config.SENDGRID_FROM_EMAIL,
+      fromName: input.fromName ?? "Service Desk",
+      replyTo: input.replyTo,
+      subject: input.subject,
+      text: input.text,
+      html: input.html,
+      headers: { ...baseHeaders(), ...input.headers },
+      issueId: input.issueId,
+      sensitive: input.sensitive ?? false,
+      status: config.SENDGRID_API_KEY ? "pending" : "dev",
+      transport: config.SENDGRID_API_KEY ? "sendgrid" : "dev",
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+interface ClaimedRow {
+  id: string;
+  to: string;
+  from_email: string;
+  from_name: string | null;
+  reply_to: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Prisma.JsonValue;
+  sensitive: boolean;
+  attempts: number;
+}
+
+/** Claims due rows (all of them, or just `ids`): FOR UPDATE SKIP LOCKED lets several senders share the work. */
+async function claim(ids: string[] | undefined, limit: number): Promise<ClaimedRow[]> {
+  const onlyIds = ids && ids.length > 0;
+  return db().$queryRawUnsafe<ClaimedRow[]>(
+    `UPDATE outbound_emails SET status = 'sending', locked_until = now() + ($1 || ' milliseconds')::interval, attempts = attempts + 1
+     WHERE id IN (
+       SELECT id FROM outbound_emails
+       WHERE ((status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+              OR (status = 'sending' AND locked_until < now()))
+         ${onlyIds ? "AND id = ANY($3::text[])" : ""}
+       ORDER BY created_at
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)
+     RETURNING id, "to", from_email, from_name, reply_to, subject, text, html, headers, sensitive, attempts`,
+    String(LEASE_MS),
+    limit,
+    ...(onlyIds ? [ids] : []),
+  );
+}
+
+function retryable(error: unknown): boolean {
+  const code = (error as { code?: number | string }).code;
+  return typeof code !== "number" || code === 429 || code >= 500;
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(60 * 60_000, 30_000 * 2 ** (attempts - 1)) * (0.75 + Math.random() * 0.5);
+}
+
+export interface DeliveryResult {
+  sent: number;
+  failed: number;
+  retrying: number;
+  errors: Record<string, string>;
+}
+
+/** Sends due outbox rows through SendGrid. Failures are kept on the row; retryable ones are tried again later. */
+export async function deliverOutbox(options: { ids?: string[]; limit?: number } = {}): Promise<DeliveryResult> {
+  const result: DeliveryResult = { sent: 0, failed: 0, retrying: 0, errors: {} };
+  if (!env().SENDGRID_API_KEY) return result;
+  const rows = await claim(options.ids, options.limit ?? 50);
+  for (const row of rows) {
+    const redact = row.sensitive ? { text: REDACTED, html: REDACTED } : {};
+    try {
+      const providerMessageId = await sendViaSendGrid({
+        to: row.to,
+        from: { email: row.from_email, name: row.from_name ?? undefined },
+        replyTo: row.reply_to ?? undefined,
+        subject: row.subject,
+        text: row.text,
+        html: row.html,
+        headers: (row.headers ?? {}) as Record<string, string>,
+        customArgs: { outbound_email_id: row.id },
+      });
+      await db().outboundEmail.update({
+        where: { id: row.id },
+        data: { status: "sent", sentAt: new Date(), providerMessageId, lockedUntil: null, error: null, ...redact },
+      });
+      result.sent++;
+    } catch (error) {
+      const message = describeSendGridError(error);
+      result.errors[row.id] = message;
+      const again = retryable(error) && row.attempts < MAX_ATTEMPTS;
+      await db().outboundEmail.update({
+        where: { id: row.id },
+        data: again
+          ? { status: "pending", error: message, lockedUntil: null, nextAttemptAt: new Date(Date.now() + backoffMs(row.attempts)) }
+          : { status: "failed", error: message, lockedUntil: null, ...redact },
+      });
+      if (again) result.retrying++;
+      else result.failed++;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,81 @@
+// Service Desk mail to customers: renders a template, stamps the threading and anti-loop headers of
+// DESIGN.md, records the reply key and queues the mail in the caller's transaction.
+import type { Db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { enqueueMail } from "@/lib/mail/outbox";
+import { messageIdHost, newReplyKey, replyAddress } from "./address";
+import { defaultTemplate, renderTemplate, type TemplateName } from "./templates";
+
+type Tx = Pick<Db, "outboundEmail" | "sentNotification">;
+
+export interface ThreadContext {
+  project: { id: number; fullPath: string };
+  issue: { id: number; iid: number; title: string; description: string; externalMessageId: string | null; threadMessageId: string | null };
+  outgoingName: string | null;
+}
+
+const bracket = (id: string) => `<${id}>`;
+
+/** Queues one templated Service Desk mail to `to`; returns the outbox id and the mail's Message-ID (no brackets). */
+export async function queueServiceDeskMail(
+  tx: Tx,
+  context: ThreadContext,
+  options: { template: TemplateName; to: string; subject: string; values?: { NOTE_TEXT?: string }; kind?: string },
+): Promise<{ outboxId: string; messageId: string }> {
+  const { project, issue } = context;
+  const host = messageIdHost();
+  const replyKey = newReplyKey();
+  // The thank-you is the thread root and carries the reply key in its own Message-ID; later mails get a
+  // fresh Message-ID and carry `<reply-KEY@host>` in References, so a reply that loses Reply-To still threads.
+  const threadRoot = options.template === "thank_you";
+  const messageId = threadRoot ? `reply-${replyKey}@${host}` : `${crypto.randomUUID()}@${host}`;
+  const issueUrl = `${env().APP_URL}/${project.fullPath}/issues/${issue.iid}`;
+  const unsubscribeUrl = `${env().APP_URL}/unsubscribe/${replyKey}`;
+  const rendered = await renderTemplate(
+    defaultTemplate(options.template),
+    {
+      ISSUE_ID: `#${issue.iid}`,
+      ISSUE_PATH: `${project.fullPath}#${issue.iid}`,
+      ISSUE_URL: issueUrl,
+      ISSUE_DESCRIPTION: issue.description,
+      UNSUBSCRIBE_URL: unsubscribeUrl,
+      SYSTEM_HEADER: "",
+      SYSTEM_FOOTER: "",
+      ADDITIONAL_TEXT: "",
+      ...options.values,
+    },
+    { template: options.template },
+  );
+
+  // Thread: the customer's first mail, our thank-you (the thread root), and this mail's own reply key.
+  const references = [issue.externalMessageId, issue.threadMessageId].filter((id): id is string => !!id && id !== messageId);
+  const headers: Record<string, string> = {
+    "Message-ID": bracket(messageId),
+    "Auto-Submitted": options.template === "thank_you" ? "auto-replied" : "auto-generated",
+    "X-Auto-Response-Suppress": "All",
+    "List-Unsubscribe": `<${unsubscribeUrl}>`,
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+  };
+  if (references.length) headers["In-Reply-To"] = bracket(references.at(-1)!);
+  const chain = threadRoot ? references : [...references, `reply-${replyKey}@${host}`];
+  if (chain.length) headers["References"] = chain.map(bracket).join(" ");
+
+  await tx.sentNotification.create({
+    data: { replyKey, projectId: project.id, issueId: issue.id, recipient: options.to, messageId },
+  });
+  const outboxId = await enqueueMail(
+    {
+      kind: options.kind ?? options.template,
+      to: options.to,
+      subject: options.subject,
+      text: rendered.text,
+      html: rendered.html,
+      fromName: context.outgoingName || "Support Bot",
+      replyTo: replyAddress(replyKey),
+      headers,
+      issueId: issue.id,
+    },
+    tx,
+  );
+  return { outboxId, messageId };
+}
