@@ -20,6 +20,8 @@ export async function seedDemo(prisma: PrismaClient): Promise<boolean> {
         description: "A demo project: mail to its Service Desk address becomes issues here.",
         lastIssueIid: 2,
         memberships: { create: { userId: demo.id, role: "OWNER" } },
+        // On, so `npm run cli -- mail:send` works against the demo right away.
+        serviceDesk: { create: { enabled: true } },
       },
     });
     await tx.issue.create({

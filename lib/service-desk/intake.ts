@@ -96,7 +96,8 @@ async function storeAttachments(tx: Tx, files: InboundAttachment[], target: { is
     await tx.attachment.create({
       data: {
         ...target,
-        filename: file.filename.slice(0, 255),
+        // A name from a stranger's mail: no directories, no control characters.
+        filename: (file.filename.split(/[\\/]/).pop() || "attachment").replace(/[\u0000-\u001f\u007f]/g, "_").slice(0, 255),
         contentType: file.contentType,
         size: file.size,
         data: new Uint8Array(file.content),

@@ -205,12 +205,42 @@ function substituteFragments(html: string, rendered: FragmentHtml[]): string {
     else if (match === "</a>") anchors = Math.max(0, anchors - 1);
     else if (/^<p[\s>]/.test(match)) inParagraph = true;
     else if (match === "</p>") inParagraph = false;
-    return match.replace(/([\w:-]+)="([^"]*)"/g, (_attr, name: string, value: string) => {
+    const tag = match.replace(/([\w:-]+)="([^"]*)"/g, (_attr, name: string, value: string) => {
       const replaced = replaceTokens(value, (i) => rendered[i]?.attribute(name.toLowerCase()) ?? "");
       return `${name}="${replaced}"`;
     });
+    return withSafeUrls(tag);
   });
   return substituted.replace(/<p>\s*<\/p>\n?/g, "");
+}
+
+const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
+
+function decodeEntities(value: string): string {
+  return value.replace(/&(?:#x([0-9a-f]+)|#(\d+)|([a-z]+));?/gi, (entity, hex?: string, dec?: string, name?: string) => {
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16) % 0x110000);
+    if (dec) return String.fromCodePoint(Number(dec) % 0x110000);
+    return ({ amp: "&", colon: ":", quot: '"', lt: "<", gt: ">", tab: "\t", newline: "\n" } as Record<string, string>)[
+      name!.toLowerCase()
+    ] ?? entity;
+  });
+}
+
+// React only blocks javascript: URLs (and still writes an href); Markdown may hold data:, vbscript: and
+// others. Browsers ignore whitespace and control characters inside a scheme, so those are removed first.
+function isSafeUrl(value: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(decodeEntities(value).replace(/[\u0000-\u0020\u007f]/g, ""));
+  return !scheme || SAFE_SCHEMES.has(scheme[1].toLowerCase());
+}
+
+/** Drops href/src attributes with an unsafe scheme; an image without a source becomes its alt text. */
+function withSafeUrls(tag: string): string {
+  if (!/\s(?:href|src)="/.test(tag)) return tag;
+  const safe = tag.replace(/\s(href|src)="([^"]*)"/g, (attribute: string, _name, value: string) =>
+    isSafeUrl(value) ? attribute : "",
+  );
+  if (/^<img\s/.test(safe) && !/\ssrc="/.test(safe)) return /\salt="([^"]*)"/.exec(safe)?.[1] ?? "";
+  return safe;
 }
 
 const BLOCK_TAG = /<(?:p|ul|ol|pre|blockquote|details|h[1-6]|hr|table|div)[\s>/]/;

@@ -215,7 +215,9 @@ function escapeInline(src: string, fragments: Fragment[]): string {
       AUTOLINK.lastIndex = i;
       const link = AUTOLINK.exec(src);
       if (link) {
-        // MDX has no autolinks (`<` starts JSX), so write them as ordinary links.
+        // MDX has no autolinks (`<` starts JSX), so write them as ordinary links; a `!` typed right before
+        // one would turn the link into an image, so it is escaped.
+        if (/(?:^|[^\\])(?:\\\\)*!$/.test(out)) out = `${out.slice(0, -1)}\\!`;
         out += `[${escapeMarkdownText(link[1])}](${escapeMarkdownText(link[1])})`;
         i += link[0].length;
       } else {

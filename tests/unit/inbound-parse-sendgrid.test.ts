@@ -178,6 +178,14 @@ describe("parseSendGridBody: default (parsed) mode", () => {
     ]);
     expect((await parseSendGridBody(body, contentType)).text).toBe("請求書");
   });
+
+  it("falls back to the charset of the field's own Content-Type when charsets names none", async () => {
+    const { body, contentType } = form([
+      { name: "headers", value: "From: a@b.example" },
+      { name: "text", value: latin1("Gr\u00fc\u00dfe"), type: "text/plain; charset=iso-8859-1" },
+    ]);
+    expect((await parseSendGridBody(body, contentType)).text).toBe("Grüße");
+  });
 });
 
 describe("parseSendGridBody: Send Raw mode", () => {

@@ -40,7 +40,7 @@ export default async function DevMailboxPage() {
                   {mail.replyTo && (
                     <>
                       <dt>Reply-To</dt>
-                      <dd>{mail.replyTo}</dd>
+                      <dd data-testid="dev-mail-reply-to">{mail.replyTo}</dd>
                     </>
                   )}
                   {Object.entries(mail.headers).map(([name, value]) => (

@@ -1,4 +1,4 @@
-// Bytes → text for inbound mail: WHATWG TextDecoder first, iconv-lite for the few labels it lacks, never throws.
+// Bytes → text for inbound mail: WHATWG TextDecoder (own windows-1252 table), iconv-lite for labels it lacks; never throws.
 //
 // Web APIs only on the common path (the webhook stays edge-friendly): iconv-lite is imported lazily and only
 // for charsets Node's full-ICU TextDecoder cannot decode (ISO-8859-16, UTF-7, DOS code pages, Mac variants…).

@@ -88,7 +88,7 @@ export function locateHeaderBlock(bytes: Uint8Array, warnings: string[]): Header
 }
 
 /** Charset to read raw 8-bit header bytes with: the message's own when it names one we know, else none. */
-export async function headerFallbackCharset(contentTypeRaw: string | undefined): Promise<string | undefined> {
+async function headerFallbackCharset(contentTypeRaw: string | undefined): Promise<string | undefined> {
   const match = /charset\s*=\s*"?([^";\s]+)/i.exec(contentTypeRaw ?? "");
   const charset = normalizeCharset(match?.[1]);
   if (!charset || /^(utf-?8|us-ascii|ascii)$/.test(charset)) return undefined;

@@ -181,8 +181,9 @@ export async function inspectRawMime(raw: RawMimeInput, mode: "raw" | "parsed" =
   if (email) {
     text = email.text;
     html = email.html;
-    // postal-mime decodes text parts with TextDecoder and silently falls back to windows-1252 (unknown
-    // charsets) or U+FFFD (invalid bytes). Decode each part again here and swap in the better text.
+    // postal-mime decodes text parts with TextDecoder alone: unknown charsets silently become windows-1252,
+    // invalid bytes U+FFFD, and Node 20 reads windows-1252/iso-8859-1 0x80–0x9F as control characters.
+    // Decode each part again with ./charset and swap in the better text where it differs.
     const cursors = { plain: 0, html: 0 };
     const nodes = root ? inlineTextNodes(root) : [];
     const decoded: { node: PostalNode; text: string }[] = [];
@@ -190,6 +191,10 @@ export async function inspectRawMime(raw: RawMimeInput, mode: "raw" | "parsed" =
       const partBytes = new Uint8Array(node.content ?? new ArrayBuffer(0));
       const { charset, format, delsp } = node.contentType.parsed.params;
       const isHtml = node.contentType.parsed.value === "text/html";
+      if (partBytes.length === 0) {
+        decoded.push({ node, text: "" });
+        continue;
+      }
       let mine = await decodeText(partBytes, charset, warnings, `${node.contentType.parsed.value} part`);
       if (/^flowed$/i.test(format ?? "")) mine = node.decodeFlowedText(mine, /^yes$/i.test(delsp ?? ""));
       decoded.push({ node, text: mine });

@@ -16,6 +16,8 @@ interface Field {
   text?: string;
   filename?: string;
   contentType?: string;
+  /** charset parameter of the part's own Content-Type, used when `charsets` names none. */
+  charset?: string;
 }
 
 const encoder = new TextEncoder();
@@ -41,6 +43,9 @@ export async function parseSendGridBody(body: Uint8Array, contentType: string): 
       bytes: part.bytes,
       ...(part.filename !== undefined ? { filename: part.filename } : {}),
       ...(part.contentType ? { contentType: part.contentType } : {}),
+      ...(part.contentTypeRaw && /charset\s*=/i.test(part.contentTypeRaw)
+        ? { charset: /charset\s*=\s*"?([^";\s]+)/i.exec(part.contentTypeRaw)![1] }
+        : {}),
     }));
   }
   return fromFields(fields, warnings);
@@ -103,7 +108,7 @@ async function fromFields(fields: Field[], warnings: string[]): Promise<InboundM
   const textOf = async (name: string): Promise<string | undefined> => {
     const f = field(name);
     if (!f) return undefined;
-    return f.text ?? decodeText(f.bytes, charsets[name], warnings, `${name} field`);
+    return f.text ?? decodeText(f.bytes, charsets[name] ?? f.charset, warnings, `${name} field`);
   };
 
   let message: InboundMessage;
