@@ -71,6 +71,8 @@ function sanitizeMailHtml(html: string): string {
     // cid: (inline attachments) and data: images would only be broken or huge links in the Markdown.
     allowedSchemesByTag: { img: ["http", "https"] },
     allowProtocolRelative: false,
+    // `hidden` has no value; by default sanitize-html drops it before the filter below could see it.
+    nonBooleanAttributes: sanitizeHtml.defaults.nonBooleanAttributes.filter((name) => name !== "hidden"),
     // The content of these is not text the customer wrote; everything else disallowed keeps its text.
     nonTextTags: ["script", "style", "head", "title", "template", "noscript", "textarea", "option", "xml"],
     // Preheaders and other hidden text, and 1×1 tracking pixels, are not part of the message.
@@ -91,8 +93,8 @@ function closestTable(node: Node): HTMLElement | null {
   return null;
 }
 
-// Mail uses tables for layout far more than for data: only a simple grid becomes a Markdown table, anything
-// else is read cell by cell as blocks.
+// Mail uses tables for layout far more than for data: only a simple grid (not inside another table) becomes a
+// Markdown table, anything else is read cell by cell as blocks.
 const dataTables = new WeakMap<HTMLElement, boolean>();
 function isDataTable(table: HTMLElement | null): boolean {
   if (!table) return false;
@@ -100,6 +102,7 @@ function isDataTable(table: HTMLElement | null): boolean {
   if (result === undefined) {
     const rows = Array.from(table.querySelectorAll("tr"));
     result =
+      !closestTable(table) &&
       !table.querySelector("table, ul, ol, pre, blockquote, h1, h2, h3, h4, h5, h6, img") &&
       rows.length > 0 &&
       rows.some((row) => row.querySelectorAll("td, th").length >= 2);

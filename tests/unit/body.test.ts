@@ -1,0 +1,232 @@
+// Customer mail → issue/note Markdown: HTML conversion, reply trimming, collapsed quotes, the UI sanitiser.
+import { describe, expect, it } from "vitest";
+import { bodyFromMail, htmlToMarkdown, sanitizeUserHtml, trimReply, withCollapsedQuote } from "@/lib/service-desk/body";
+
+describe("htmlToMarkdown", () => {
+  it("drops head, scripts, styles, event handlers, hidden preheaders and tracking pixels", () => {
+    const html = `<html><head><title>Newsletter</title><style>p { color: red }</style><script>alert(1)</script></head>
+      <body><div style="display:none;max-height:0">Preheader text</div>
+      <p onclick="steal()">Hello</p><script>alert(2)</script><noscript>no js</noscript>
+      <img src="https://track.example.com/open.gif" width="1" height="1" alt="">
+      <span hidden>secret</span></body></html>`;
+    expect(htmlToMarkdown(html)).toBe("Hello");
+  });
+
+  it("keeps paragraphs, line breaks, emphasis, headings and code", () => {
+    const html =
+      "<h2>Problem</h2><p>Line one<br>line <b>two</b> and <i>three</i></p>" +
+      "<p>Run <code>make</code>:</p><pre><code class=\"language-sh\">make all\n</code></pre><pre>plain   pre</pre><hr><p><s>old</s></p>";
+    expect(htmlToMarkdown(html)).toBe(
+      "## Problem\n\nLine one  \nline **two** and _three_\n\nRun `make`:\n\n```sh\nmake all\n```\n\n```\nplain   pre\n```\n\n---\n\n~~old~~",
+    );
+  });
+
+  it("converts lists with `- ` and numbers, nested and with a start", () => {
+    const html = "<ul><li>one</li><li>two<ul><li>nested</li></ul></li></ul><ol start=\"3\"><li>three</li><li>four</li></ol>";
+    expect(htmlToMarkdown(html)).toBe("- one\n- two\n  - nested\n\n3. three\n4. four");
+  });
+
+  it("converts blockquotes", () => {
+    expect(htmlToMarkdown("<p>Reply</p><blockquote><p>quoted <b>text</b></p><p>more</p></blockquote>")).toBe(
+      "Reply\n\n> quoted **text**\n> \n> more",
+    );
+  });
+
+  it("turns a simple table into a Markdown table", () => {
+    const html =
+      "<table><thead><tr><th>Model</th><th>Serial</th></tr></thead><tbody>" +
+      "<tr><td>HP 1</td><td>A|B</td></tr><tr><td></td><td>x<br>y</td></tr></tbody></table>";
+    expect(htmlToMarkdown(html)).toBe("| Model | Serial |\n| --- | --- |\n| HP 1 | A\\|B |\n|  | x y |");
+  });
+
+  it("reads layout tables (nested, one column) cell by cell", () => {
+    const html =
+      "<table><tr><td><p>Dear support,</p><table><tr><td>My printer</td><td>is broken</td></tr></table></td></tr>" +
+      "<tr><td>Thanks</td></tr></table>";
+    expect(htmlToMarkdown(html)).toBe("Dear support,\n\nMy printer\n\nis broken\n\nThanks");
+  });
+
+  it("keeps links, and turns empty, in-page and unsafe links into their text", () => {
+    const html =
+      '<p><a href="">empty</a> <a>none</a> <a href="#top">hash</a> <a href="javascript:alert(1)">js</a> ' +
+      '<a href="//evil.example/x">relative</a> <a href="https://a.test/x y" title="T">real</a> ' +
+      '<a href="https://a.test">https://a.test</a> <a href="mailto:me@a.test">me@a.test</a></p>';
+    expect(htmlToMarkdown(html)).toBe(
+      'empty none hash js relative [real](https://a.test/x%20y "T") <https://a.test> <me@a.test>',
+    );
+  });
+
+  it("keeps real images, drops inline (cid:) and data: ones", () => {
+    const html = '<p><img src="https://a.test/i.png" alt="screenshot"><img src="cid:part1" alt="inline"><img src="data:image/png;base64,AAA" alt="d"></p>';
+    expect(htmlToMarkdown(html)).toBe("![screenshot](https://a.test/i.png)");
+  });
+
+  it("escapes text that would otherwise become HTML or Markdown", () => {
+    expect(htmlToMarkdown("<p>a &lt;b&gt; c &amp; *d* 1. e&nbsp;f</p>")).toBe("a \\<b> c & \\*d\\* 1. e f");
+  });
+
+  it("returns an empty string for empty mail", () => {
+    expect(htmlToMarkdown("")).toBe("");
+    expect(htmlToMarkdown("<html><body><p> </p><div><br></div></body></html>")).toBe("");
+  });
+});
+
+describe("trimReply", () => {
+  it("cuts a Gmail attribution (wrapped over two lines) and the quote below it", () => {
+    const text =
+      "Thanks, that fixed it!\n\nOn Mon, Jan 1, 2024 at 10:00 AM Support <support@example.com>\nwrote:\n\n> Have you tried\n> turning it off?\n";
+    expect(trimReply(text)).toEqual({
+      body: "Thanks, that fixed it!",
+      quoted: "On Mon, Jan 1, 2024 at 10:00 AM Support <support@example.com>\nwrote:\n\n> Have you tried\n> turning it off?",
+      allQuoted: false,
+    });
+  });
+
+  it("cuts a one-line attribution in other languages", () => {
+    expect(trimReply("Merci !\n\nLe 1 janv. 2024, Support <s@example.com> a écrit :\n> Bonjour").body).toBe("Merci !");
+    expect(trimReply("Danke\n\nAm 01.01.2024 um 10:00 schrieb Support <s@example.com>:\n> Hallo").body).toBe("Danke");
+  });
+
+  it("cuts trailing `>` quotes without an attribution", () => {
+    expect(trimReply("Yes please.\n\n> Shall we close it?\n> Support")).toEqual({
+      body: "Yes please.",
+      quoted: "> Shall we close it?\n> Support",
+      allQuoted: false,
+    });
+  });
+
+  it("keeps quotes the reply answers in between, cutting only the trailing ones", () => {
+    expect(trimReply("> Which model?\nHP 1\n> Which year?\n2020\n\n> Thanks")).toEqual({
+      body: "> Which model?\nHP 1\n> Which year?\n2020",
+      quoted: "> Thanks",
+      allQuoted: false,
+    });
+  });
+
+  it("cuts the signature after `-- `", () => {
+    expect(trimReply("It works now.\n\n-- \nJohn Doe\nACME Inc.\n+1 555 0100")).toEqual({
+      body: "It works now.",
+      quoted: "-- \nJohn Doe\nACME Inc.\n+1 555 0100",
+      allQuoted: false,
+    });
+  });
+
+  it("cuts mobile signatures", () => {
+    expect(trimReply("Yes\n\nSent from my iPhone\n\n> On Jan 1 Support wrote:\n> Close it?")).toMatchObject({
+      body: "Yes",
+      quoted: "Sent from my iPhone\n\n> On Jan 1 Support wrote:\n> Close it?",
+    });
+  });
+
+  it("cuts at Outlook's -----Original Message-----", () => {
+    const text = "Please close it.\n-----Original Message-----\nFrom: Support\nSent: Monday, January 1, 2024 10:00\nTo: me\nSubject: Ticket #12\n\nOld text";
+    expect(trimReply(text)).toEqual({
+      body: "Please close it.",
+      quoted: "-----Original Message-----\nFrom: Support\nSent: Monday, January 1, 2024 10:00\nTo: me\nSubject: Ticket #12\n\nOld text",
+      allQuoted: false,
+    });
+  });
+
+  it("cuts at an Outlook From:/Sent: block, with the line of underscores above it", () => {
+    const text =
+      "Still broken.\n\n________________________________\nFrom: Support <s@example.com>\nSent: Monday, January 1, 2024 10:00\nTo: me\nSubject: Ticket\n\nOld";
+    expect(trimReply(text)).toMatchObject({ body: "Still broken.", allQuoted: false });
+    expect(trimReply(text).quoted.startsWith("________________________________\nFrom: Support")).toBe(true);
+  });
+
+  it("cuts at a From:/Sent: block converted from HTML (bold labels)", () => {
+    const text = "Still broken.\n\n**From:** Support \\<s@example.com>  \n**Sent:** Monday, January 1, 2024  \n**To:** me\n\nOld";
+    expect(trimReply(text)).toMatchObject({ body: "Still broken.", quoted: expect.stringMatching(/^\*\*From:\*\*/) });
+  });
+
+  it("keeps the whole text when it is all quote (allQuoted)", () => {
+    expect(trimReply("> just the old mail\n> quoted back\n")).toEqual({
+      body: "> just the old mail\n> quoted back",
+      quoted: "",
+      allQuoted: true,
+    });
+    const attributionOnly = "On Mon, Jan 1, 2024 at 10:00 AM Support <s@example.com> wrote:\n> Hello";
+    expect(trimReply(attributionOnly)).toEqual({ body: attributionOnly, quoted: "", allQuoted: true });
+  });
+
+  it("does not take running text, Markdown rules or headings for quotes and signatures", () => {
+    const text = "On Monday I wrote:\nthe report is attached.\n\nSteps\n---\n\n1. a\n\n***\n\n2. b";
+    expect(trimReply(text)).toEqual({ body: text, quoted: "", allQuoted: false });
+  });
+
+  it("keeps hard line breaks and indentation of the new text; accepts CRLF", () => {
+    expect(trimReply("Name  \nAddress\r\n    code\r\n\r\n> old\r\n").body).toBe("Name  \nAddress\n    code");
+  });
+
+  it("returns empty for empty input", () => {
+    expect(trimReply("")).toEqual({ body: "", quoted: "", allQuoted: false });
+  });
+});
+
+describe("bodyFromMail", () => {
+  const gmailHtml =
+    '<div dir="ltr">Fixed, <b>thanks</b></div><br><div class="gmail_quote"><div class="gmail_attr">On Mon, Jan 1, 2024 at 10:00 AM Support &lt;<a href="mailto:s@example.com">s@example.com</a>&gt; wrote:<br></div>' +
+    '<blockquote class="gmail_quote"><div>Did the update help?</div></blockquote></div>';
+
+  it("prefers text/plain", () => {
+    expect(bodyFromMail({ text: "Plain  \r\nversion", html: "<p>HTML version</p>" }, { trim: false })).toEqual({
+      markdown: "Plain  \nversion",
+      quoted: "",
+    });
+  });
+
+  it("falls back to the HTML part when text/plain is missing or blank", () => {
+    expect(bodyFromMail({ html: "<p>HTML <i>only</i></p>" }, { trim: false }).markdown).toBe("HTML _only_");
+    expect(bodyFromMail({ text: " \n ", html: "<p>HTML</p>" }, { trim: false }).markdown).toBe("HTML");
+    expect(bodyFromMail({}, { trim: true })).toEqual({ markdown: "", quoted: "" });
+  });
+
+  it("trims replies (HTML from Gmail) into new text and quote", () => {
+    const { markdown, quoted } = bodyFromMail({ html: gmailHtml }, { trim: true });
+    expect(markdown).toBe("Fixed, **thanks**");
+    expect(quoted).toMatch(/^On Mon, Jan 1, 2024 .* wrote:/);
+    expect(quoted).toContain("> Did the update help?");
+  });
+
+  it("keeps quotes of new requests (trim: false)", () => {
+    const text = "Forwarding this:\n\nOn Mon, Jan 1, 2024 Boss <b@example.com> wrote:\n> Please report the outage";
+    expect(bodyFromMail({ text }, { trim: false })).toEqual({ markdown: text, quoted: "" });
+  });
+});
+
+describe("withCollapsedQuote", () => {
+  it("appends the quote in a collapsed <details> block", () => {
+    expect(withCollapsedQuote("New text\n", "> old\n")).toBe(
+      "New text\n\n<details><summary>Quoted text</summary>\n\n> old\n\n</details>",
+    );
+  });
+
+  it("leaves the body alone when there is no quote", () => {
+    expect(withCollapsedQuote("New text", "  \n")).toBe("New text");
+  });
+});
+
+describe("sanitizeUserHtml", () => {
+  it("keeps formatting, tables and collapsed quotes", () => {
+    const html =
+      "<h2>T</h2><p><strong>b</strong> <em>i</em> <code>c</code></p><details open><summary>Quoted text</summary><blockquote>q</blockquote></details>" +
+      '<table><tr><th scope="col">h</th></tr><tr><td colspan="2">d</td></tr></table><pre class="language-js"><code class="language-js">x</code></pre>';
+    expect(sanitizeUserHtml(html)).toBe(html);
+  });
+
+  it("removes scripts, styles, event handlers, forms, frames and unsafe URLs", () => {
+    const html =
+      '<p onclick="x()" style="color:red">t</p><script>alert(1)</script><style>p{}</style><iframe src="https://a.test"></iframe>' +
+      '<form><input name="q"></form><a href="javascript:alert(1)">j</a><a href="//evil.example">p</a><img src="data:image/png;base64,AA" onerror="x()">' +
+      '<code class="language-js evil">c</code>';
+    expect(sanitizeUserHtml(html)).toBe(
+      '<p>t</p><a rel="nofollow noreferrer noopener" target="_blank">j</a><a rel="nofollow noreferrer noopener" target="_blank">p</a><img /><code class="language-js">c</code>',
+    );
+  });
+
+  it("makes links open safely", () => {
+    expect(sanitizeUserHtml('<a href="https://a.test" target="_self" rel="opener">x</a>')).toBe(
+      '<a href="https://a.test" target="_blank" rel="nofollow noreferrer noopener">x</a>',
+    );
+  });
+});
