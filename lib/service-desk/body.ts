@@ -113,7 +113,12 @@ function isDataTable(table: HTMLElement | null): boolean {
 
 function tableCell(content: string, node: HTMLElement): string {
   if (!isDataTable(closestTable(node))) return `\n\n${content}\n\n`;
-  const text = content.replace(/\s*\n+\s*/g, " ").replace(/\|/g, "\\|").trim();
+  const text = content
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ")
+    .replace(/\|/g, "\\|");
   return `${node.previousElementSibling ? " " : "| "}${text} |`;
 }
 
@@ -226,9 +231,10 @@ function findQuoteHeader(lines: string[]): number {
       for (let j = i; j < Math.min(i + 3, lines.length); j++) {
         const attribution = lines.slice(i, j + 1).map(plain).join(" ");
         if (!ATTRIBUTION_END.test(attribution)) continue;
-        const next = lines.slice(j + 1).find((l) => l.trim() !== "");
+        let next = j + 1;
+        while (next < lines.length && lines[next].trim() === "") next++;
         // "On Monday I wrote:" in running text is not an attribution: the quoted mail must follow.
-        if (next === undefined || /^\s*(?:\\?>)/.test(next)) return i;
+        if (next === lines.length || /^\s*\\?>/.test(lines[next])) return i;
         break;
       }
     }
@@ -239,12 +245,19 @@ function findQuoteHeader(lines: string[]): number {
 // email-reply-parser takes these for signature separators, but in Markdown they are rules and headings.
 const MARKDOWN_RULE = /^\s*(?:-{3,4}|_{2,4}|\+{2,4}|={2,4})\s*$/;
 
+// email-reply-parser's header regexes (`On\s.+\s.+…`) take quadratic time in the length of a line, so it sees
+// lines cut to this length (enough for any signature or quote marker); past MAX_PARSED_LINES it is skipped.
+const MAX_PARSED_LINE = 200;
+const MAX_PARSED_LINES = 5000;
+
 /**
  * Number of leading lines that are new text, using email-reply-parser for trailing `>` quotes and
  * signatures. The parser rewrites lines (it trims their ends), so its fragments are mapped back onto the
- * original lines by counting non-blank lines; the original text is returned, hard breaks included.
+ * lines by counting non-blank lines; the original text is returned, hard breaks included.
  */
-function visibleLineCount(lines: string[]): number {
+function visibleLineCount(original: string[]): number {
+  if (original.length > MAX_PARSED_LINES) return original.length;
+  const lines = original.map((line) => line.slice(0, MAX_PARSED_LINE));
   const fragments = new EmailReplyParser().read(lines.join("\n")).getFragments();
   const hidden = (f: (typeof fragments)[number]) =>
     f.isQuoted() || f.isEmpty() || (f.isSignature() && !MARKDOWN_RULE.test(f.getContent().split("\n")[0] ?? ""));
@@ -273,7 +286,7 @@ export function trimReply(text: string): TrimmedReply {
   const head = header === -1 ? lines : lines.slice(0, header);
   const visible = visibleLineCount(head);
 
-  const body = head.slice(0, visible).join("\n").replace(/\s+$/, "").replace(/^\n+/, "");
+  const body = head.slice(0, visible).join("\n").trimEnd().replace(/^\n+/, "");
   const quoted = lines.slice(visible).join("\n").trim();
   if (body.trim() === "") return { body: normalised.trim(), quoted: "", allQuoted: normalised.trim() !== "" };
   return { body, quoted, allQuoted: false };

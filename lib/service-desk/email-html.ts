@@ -116,7 +116,9 @@ export async function htmlToPlainText(html: string): Promise<string> {
   const service = await plainTextService();
   return service
     .turndown(html)
-    .replace(/[ \t]+$/gm, "")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
 }

@@ -71,8 +71,9 @@ export function neutraliseMarkdown(markdown: string, options: Options = {}): Neu
   return { source: `\n${escapeInline(blocks.join("\n"), fragments)}`, fragments };
 }
 
-// Blockquote markers and list-marker/indentation in front of a fence; the fence must be the first thing after.
-const FENCE_OPEN = /^((?:[ ]{0,3}>[ ]?)*)([ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?)(`{3,}|~{3,})(.*)$/;
+// After the blockquote markers: indentation, an optional list marker, then the fence. (The markers are taken
+// off one by one first: a single regex with `( {0,3}> ?)*` backtracks exponentially on long `> > > …` lines.)
+const FENCE_OPEN = /^([ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?)(`{3,}|~{3,})(.*)$/;
 const BLOCKQUOTE_MARKER = /^[ ]{0,3}>[ ]?/;
 const DETAILS_OPEN = /^<details(?:\s+open)?>\s*(?:<summary>(.*?)<\/summary>\s*)?$/i;
 const SUMMARY_LINE = /^\s*<summary>(.*?)<\/summary>\s*$/i;
@@ -84,12 +85,14 @@ function isBlank(line: string | undefined): boolean {
 
 function cutBlocks(lines: string[], fragments: Fragment[], details: boolean): string[] {
   const out: string[] = [];
+  let detailsAttempts = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const fence = FENCE_OPEN.exec(line);
-    if (fence && !(fence[3][0] === "`" && fence[4].includes("`"))) {
-      const [, quotePrefix, lead, marker, info] = fence;
-      const depth = (quotePrefix.match(/>/g) ?? []).length;
+    const { depth, rest } = splitQuoteMarkers(line);
+    const quotePrefix = line.slice(0, line.length - rest.length);
+    const fence = FENCE_OPEN.exec(rest);
+    if (fence && !(fence[2][0] === "`" && fence[3].includes("`"))) {
+      const [, lead, marker, info] = fence;
       const indent = lead.replace(/\t/g, "    ").length;
       const body: string[] = [];
       let j = i + 1;
@@ -114,8 +117,10 @@ function cutBlocks(lines: string[], fragments: Fragment[], details: boolean): st
       i = j - 1;
       continue;
     }
-    if (details) {
+    // Each unclosed <details> costs a scan to the end: a bounded number of tries keeps that linear.
+    if (details && detailsAttempts < 20) {
       const open = DETAILS_OPEN.exec(line);
+      if (open) detailsAttempts++;
       const block = open ? findDetailsBlock(lines, i, open[1]) : undefined;
       if (block) {
         const token = fragmentToken(fragments.push({ kind: "details", summary: block.summary, body: block.body }) - 1);
@@ -129,6 +134,16 @@ function cutBlocks(lines: string[], fragments: Fragment[], details: boolean): st
     out.push(line);
   }
   return out;
+}
+
+function splitQuoteMarkers(line: string): { depth: number; rest: string } {
+  let rest = line;
+  let depth = 0;
+  for (let m = BLOCKQUOTE_MARKER.exec(rest); m; m = BLOCKQUOTE_MARKER.exec(rest)) {
+    rest = rest.slice(m[0].length);
+    depth++;
+  }
+  return { depth, rest };
 }
 
 /** The line without exactly `depth` blockquote markers, or undefined when it has fewer. */
@@ -174,6 +189,7 @@ function escapeInline(src: string, fragments: Fragment[]): string {
   let out = "";
   let i = 0;
   let lineStart = true;
+  const failedUntil = new Map<number, number>();
   while (i < src.length) {
     if (lineStart) {
       lineStart = false;
@@ -203,7 +219,7 @@ function escapeInline(src: string, fragments: Fragment[]): string {
     } else if (c === "`") {
       let n = 1;
       while (src[i + n] === "`") n++;
-      const close = findClosingBackticks(src, i + n, n);
+      const close = findClosingBackticks(src, i + n, n, failedUntil);
       if (close === -1) {
         out += "\\`".repeat(n);
         i += n;
@@ -238,12 +254,20 @@ function escapeInline(src: string, fragments: Fragment[]): string {
   return out;
 }
 
-/** Index of a run of exactly `n` backticks at or after `from`, within the paragraph; -1 when there is none. */
-function findClosingBackticks(src: string, from: number, n: number): number {
+/**
+ * Index of a run of exactly `n` backticks at or after `from`, within the paragraph; -1 when there is none.
+ * `failedUntil` remembers, per run length, where a search found nothing: a later search for that length
+ * starting before that point fails too, which keeps a paragraph full of lone backticks linear, not quadratic.
+ */
+function findClosingBackticks(src: string, from: number, n: number, failedUntil: Map<number, number>): number {
+  if ((failedUntil.get(n) ?? -1) > from) return -1;
   for (let j = from; j < src.length; ) {
     if (src[j] === "\n") {
       BLANK_LINE_AHEAD.lastIndex = j;
-      if (BLANK_LINE_AHEAD.test(src)) return -1;
+      if (BLANK_LINE_AHEAD.test(src)) {
+        failedUntil.set(n, j);
+        return -1;
+      }
       j++;
     } else if (src[j] === "`") {
       let m = 1;
@@ -252,11 +276,19 @@ function findClosingBackticks(src: string, from: number, n: number): number {
       j += m;
     } else j++;
   }
+  failedUntil.set(n, src.length);
   return -1;
 }
 
 // CommonMark: line endings become spaces, and one space is stripped from each side when both have one.
 function codeSpanText(raw: string): string {
-  const text = raw.replace(/\n[ \t]*(?:>[ \t]?)*/g, " ");
-  return /^ .*[^ ].* $/s.test(text) ? text.slice(1, -1) : text;
+  const text = raw
+    .split("\n")
+    .map((line, i) => (i === 0 ? line : stripAllQuoteMarkers(line)))
+    .join(" ");
+  return text.length > 2 && text.startsWith(" ") && text.endsWith(" ") && text.trim() !== "" ? text.slice(1, -1) : text;
+}
+
+function stripAllQuoteMarkers(line: string): string {
+  return splitQuoteMarkers(line).rest.trimStart();
 }
