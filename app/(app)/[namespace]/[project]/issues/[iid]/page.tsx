@@ -7,6 +7,7 @@ import { listAttachments } from "@/lib/data/attachments";
 import { getIssue } from "@/lib/data/issues";
 import { projectFromParams, type ProjectParams } from "../../project-context";
 import { CommentForm } from "./comment-form";
+import { NoteBody } from "./note-body";
 import { StateButton } from "./state-button";
 
 type Params = Promise<ProjectParams & { iid: string }>;
@@ -107,7 +108,9 @@ export default async function IssuePage({ params }: { params: Params }) {
                   {note.externalAuthor && <Badge tone="blue">by email</Badge>}
                   {note.internal && <Badge tone="amber">Internal note</Badge>}
                 </div>
-                <div className="px-4 py-3 text-sm whitespace-pre-wrap text-slate-800">{note.body}</div>
+                <div className="px-4 py-3">
+                  <NoteBody body={note.body} />
+                </div>
               </li>
             ),
           )}
