@@ -1,7 +1,7 @@
 "use client";
 // Per-member role select and remove/leave button; errors (e.g. "last Owner") are shown beside them.
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useAction } from "@/app/_components/use-action";
 import { Button, inputClass } from "@/app/_components/ui";
 import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
 import { changeRoleAction, removeMemberAction } from "../actions";
@@ -19,19 +19,7 @@ interface Props {
 
 export function MemberControls({ projectPath, userId, email, role, roleLabel, roles, canRemove, self }: Props) {
   const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string>();
-
-  const run = (work: () => Promise<{ ok: boolean; error?: { message: string } }>, after?: () => void) =>
-    startTransition(async () => {
-      const result = await work();
-      if (!result.ok) setError(result.error?.message);
-      else {
-        setError(undefined);
-        if (after) after();
-        else router.refresh();
-      }
-    });
+  const { pending, error, run } = useAction();
 
   return (
     <>

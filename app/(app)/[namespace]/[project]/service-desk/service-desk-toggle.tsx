@@ -1,14 +1,11 @@
 "use client";
 // Turns Service Desk on or off (Maintainers and up; the action checks that again).
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useAction } from "@/app/_components/use-action";
 import { Button } from "@/app/_components/ui";
 import { setServiceDeskEnabledAction } from "../actions";
 
 export function ServiceDeskToggle({ projectPath, enabled }: { projectPath: string; enabled: boolean }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string>();
+  const { pending, error, run } = useAction();
   return (
     <span className="flex items-center gap-2">
       {error && (
@@ -20,15 +17,7 @@ export function ServiceDeskToggle({ projectPath, enabled }: { projectPath: strin
         type="button"
         variant={enabled ? "secondary" : "primary"}
         pending={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const result = await setServiceDeskEnabledAction({ projectPath, enabled: !enabled });
-            if (result.ok) {
-              setError(undefined);
-              router.refresh();
-            } else setError(result.error.message);
-          })
-        }
+        onClick={() => run(() => setServiceDeskEnabledAction({ projectPath, enabled: !enabled }))}
       >
         {enabled ? "Turn off Service Desk" : "Turn on Service Desk"}
       </Button>

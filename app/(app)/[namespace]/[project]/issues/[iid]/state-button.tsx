@@ -1,14 +1,11 @@
 "use client";
 // Close / reopen an issue.
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useAction } from "@/app/_components/use-action";
 import { Button } from "@/app/_components/ui";
 import { setIssueStateAction } from "../../actions";
 
 export function StateButton({ projectPath, iid, state }: { projectPath: string; iid: number; state: "OPENED" | "CLOSED" }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string>();
+  const { pending, error, run } = useAction();
   const action = state === "OPENED" ? "close" : "reopen";
   return (
     <span className="flex items-center gap-2">
@@ -17,20 +14,7 @@ export function StateButton({ projectPath, iid, state }: { projectPath: string; 
           {error}
         </span>
       )}
-      <Button
-        type="button"
-        variant="secondary"
-        pending={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const result = await setIssueStateAction({ projectPath, iid, state: action });
-            if (result.ok) {
-              setError(undefined);
-              router.refresh();
-            } else setError(result.error.message);
-          })
-        }
-      >
+      <Button type="button" variant="secondary" pending={pending} onClick={() => run(() => setIssueStateAction({ projectPath, iid, state: action }))}>
         {action === "close" ? "Close issue" : "Reopen issue"}
       </Button>
     </span>
