@@ -7,8 +7,8 @@ const nextConfig = {
   // Tests run a second dev server next to a developer's own; each needs its own build folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg"],
-  // The server checks at start that the database has every migration (lib/startup.ts): ship the SQL files.
-  outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*"] },
+  // Read at run time: migrations (the start-up check, lib/startup.ts) and the default email templates.
+  outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*", "./emails/**/*"] },
 };
 
 export default nextConfig;

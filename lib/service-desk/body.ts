@@ -316,5 +316,7 @@ export function bodyFromMail(mail: MailBody, options: { trim: boolean }): { mark
 /** Appends the quoted part as a collapsed block (GitLab renders `<details>` in Markdown; so do our mails). */
 export function withCollapsedQuote(markdown: string, quoted: string): string {
   if (quoted.trim() === "") return markdown;
-  return `${markdown.trimEnd()}\n\n<details><summary>Quoted text</summary>\n\n${quoted.trim()}\n\n</details>`;
+  // A quoted mail that itself holds a collapsed quote would otherwise end this block early.
+  const inner = quoted.trim().replace(/^([ \t]*)<(\/?details)/gim, "$1\\<$2");
+  return `${markdown.trimEnd()}\n\n<details><summary>Quoted text</summary>\n\n${inner}\n\n</details>`;
 }

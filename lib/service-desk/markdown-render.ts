@@ -80,10 +80,16 @@ class LruCache<V> {
 const caches = { template: new LruCache<Promise<string>>(200), value: new LruCache<Promise<string>>(100) };
 export type CacheName = keyof typeof caches;
 
-const stats = { compiles: 0, hits: 0 };
+const stats = { compiles: 0, hits: 0, fallbacks: 0 };
 
-/** Compiles so far and cache hits, for tests and diagnostics. */
-export function markdownRenderStats(): { compiles: number; hits: number; templates: number; values: number } {
+/** Compiles, cache hits and plain-text fallbacks so far, and the cache sizes: for tests and diagnostics. */
+export function markdownRenderStats(): {
+  compiles: number;
+  hits: number;
+  fallbacks: number;
+  templates: number;
+  values: number;
+} {
   return { ...stats, templates: caches.template.size, values: caches.value.size };
 }
 
@@ -92,6 +98,7 @@ export function clearMarkdownRenderCache(): void {
   caches.value.clear();
   stats.compiles = 0;
   stats.hits = 0;
+  stats.fallbacks = 0;
 }
 
 // gray-matter (inside mdx-bundler) would evaluate `---js` front matter; a delimiter no source can contain
@@ -115,15 +122,30 @@ export async function compileNeutralised(source: string, cacheName: CacheName): 
   return pending;
 }
 
+/** MDX could not compile this source (as opposed to mdx-bundler/esbuild not loading at all). */
+class SourceCompileError extends Error {
+  constructor(cause: unknown) {
+    super("MDX could not compile the source", { cause });
+    this.name = "SourceCompileError";
+  }
+}
+
 async function compile(source: string): Promise<string> {
+  // Not caught below: a missing esbuild binary is a deployment error and must not pass as plain-text mail.
   const { bundleMDX, getMDXComponent, renderToStaticMarkup, createElement } = await loadMdx();
-  const { code } = await bundleMDX({
-    source,
-    grayMatterOptions: (options) => ({ ...options, delimiters: NO_FRONT_MATTER }),
-  });
-  const html = renderToStaticMarkup(createElement(getMDXComponent(code)));
-  // React 19 hoists a `<link rel="preload">` for every image; a mail body has no head to put it in.
-  return html.replace(/<link rel="preload"[^>]*>/g, "");
+  try {
+    const { code } = await bundleMDX({
+      source,
+      grayMatterOptions: (options) => ({ ...options, delimiters: NO_FRONT_MATTER }),
+      // A failure is handled (plain-text fallback); esbuild would also print it to stderr.
+      esbuildOptions: (options) => ({ ...options, logLevel: "silent" }),
+    });
+    const html = renderToStaticMarkup(createElement(getMDXComponent(code)));
+    // React 19 hoists a `<link rel="preload">` for every image; a mail body has no head to put it in.
+    return html.replace(/<link rel="preload"[^>]*>/g, "");
+  } catch (error) {
+    throw new SourceCompileError(error);
+  }
 }
 
 export function escapeHtml(text: string): string {
@@ -216,13 +238,19 @@ function substituteFragments(html: string, rendered: FragmentHtml[]): string {
 
 const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
 
+// Only what can spell a URL scheme matters here.
+const NAMED_ENTITIES = new Map([
+  ["amp", "&"],
+  ["colon", ":"],
+  ["tab", "\t"],
+  ["newline", "\n"],
+]);
+
 function decodeEntities(value: string): string {
   return value.replace(/&(?:#x([0-9a-f]+)|#(\d+)|([a-z]+));?/gi, (entity, hex?: string, dec?: string, name?: string) => {
     if (hex) return String.fromCodePoint(Number.parseInt(hex, 16) % 0x110000);
     if (dec) return String.fromCodePoint(Number(dec) % 0x110000);
-    return ({ amp: "&", colon: ":", quot: '"', lt: "<", gt: ">", tab: "\t", newline: "\n" } as Record<string, string>)[
-      name!.toLowerCase()
-    ] ?? entity;
+    return NAMED_ENTITIES.get(name?.toLowerCase() ?? "") ?? entity;
   });
 }
 
@@ -245,14 +273,60 @@ function withSafeUrls(tag: string): string {
 
 const BLOCK_TAG = /<(?:p|ul|ol|pre|blockquote|details|h[1-6]|hr|table|div)[\s>/]/;
 
-/** Compiles a neutralised source and fills in its fragments. */
+// MDX compiles at roughly 0.3–0.5 ms per element (link, emphasis, paragraph…), synchronously, so a value
+// written to be expensive (`*a* ` × 20 000) would hold the event loop for many seconds. Past these limits it
+// is shown as plain text instead; real comments and mails stay far below them.
+const MAX_COMPILED_LENGTH = 200_000;
+// Emphasis is the costliest: its delimiters nest, and deep nesting is superlinear (400 → 0.1 s, 2 800 → 2 s).
+const MAX_EMPHASIS_DELIMITERS = 600;
+const MAX_BRACKETS = 1_500;
+const MAX_LINES = 3_000;
+
+/** Whether a source is small enough to compile: counts of the characters that make elements. */
+function compilable(source: string): boolean {
+  if (source.length > MAX_COMPILED_LENGTH) return false;
+  let emphasis = 0;
+  let brackets = 0;
+  let lines = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "*" || c === "_") emphasis++;
+    else if (c === "[") brackets++;
+    else if (c === "\n") lines++;
+  }
+  return emphasis <= MAX_EMPHASIS_DELIMITERS && brackets <= MAX_BRACKETS && lines <= MAX_LINES;
+}
+
+/** Paragraphs of escaped text with line breaks: what a source becomes when it cannot be compiled. */
+function plainTextHtml(text: string): string {
+  return text
+    .split(/\n[ \t]*\n/)
+    .map((paragraph) => paragraph.trim())
+    .filter(Boolean)
+    .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, "<br/>\n")}</p>`)
+    .join("\n");
+}
+
+/**
+ * Compiles a neutralised source and fills in its fragments. Should MDX still fail (a too deeply nested
+ * structure can overflow its stack) or the source be huge, the text is shown as escaped plain text instead,
+ * with placeholders still filled in: a mail must not fail to send because of what someone typed.
+ */
 export async function renderNeutralised(
   neutralised: Neutralised,
   cacheName: CacheName,
   context: FragmentContext = {},
 ): Promise<string> {
   if (neutralised.source.trim() === "") return "";
-  const html = await compileNeutralised(neutralised.source, cacheName);
+  let html: string;
+  try {
+    if (!compilable(neutralised.source)) throw new SourceCompileError("too long or complex to compile");
+    html = await compileNeutralised(neutralised.source, cacheName);
+  } catch (error) {
+    if (!(error instanceof SourceCompileError)) throw error;
+    stats.fallbacks++;
+    html = plainTextHtml(neutralised.plain);
+  }
   const rendered = await Promise.all(neutralised.fragments.map((f) => fragmentHtml(f, neutralised.fragments, context)));
   return substituteFragments(html, rendered).trim();
 }

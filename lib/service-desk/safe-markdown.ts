@@ -16,6 +16,8 @@ export type Fragment =
 export interface Neutralised {
   /** Safe to compile with MDX. */
   source: string;
+  /** The text as given (line endings normalised), for rendering as plain text when compiling fails. */
+  plain: string;
   /** Token n in `source` stands for fragments[n]. */
   fragments: Fragment[];
 }
@@ -64,11 +66,11 @@ interface Options {
 
 export function neutraliseMarkdown(markdown: string, options: Options = {}): Neutralised {
   const fragments = options.fragments ?? [];
-  const lines = markdown.replace(/\r\n?/g, "\n").replace(/\u0000/g, "\uFFFD").split("\n");
-  const blocks = cutBlocks(lines, fragments, options.details ?? false);
+  const plain = markdown.replace(/\r\n?/g, "\n").replace(/\u0000/g, "\uFFFD");
+  const blocks = cutBlocks(plain.split("\n"), fragments, options.details ?? false);
   // The leading newline keeps the source from starting with `---`: gray-matter (inside mdx-bundler) would
   // read that as front matter, and `---js` front matter is evaluated as JavaScript.
-  return { source: `\n${escapeInline(blocks.join("\n"), fragments)}`, fragments };
+  return { source: `\n${escapeInline(blocks.join("\n"), fragments)}`, plain, fragments };
 }
 
 // After the blockquote markers: indentation, an optional list marker, then the fence. (The markers are taken
@@ -94,16 +96,18 @@ function cutBlocks(lines: string[], fragments: Fragment[], details: boolean): st
     if (fence && !(fence[2][0] === "`" && fence[3].includes("`"))) {
       const [, lead, marker, info] = fence;
       const indent = lead.replace(/\t/g, "    ").length;
+      const closing = new RegExp(`^[ \\t]*${marker[0]}{${marker.length},}[ \\t]*$`);
+      const indentation = new RegExp(`^[ ]{0,${indent}}`);
       const body: string[] = [];
       let j = i + 1;
       for (; j < lines.length; j++) {
         const inner = stripQuoteMarkers(lines[j], depth);
         if (inner === undefined) break; // the blockquote ended, and with it the fence
-        if (new RegExp(`^[ \\t]*${marker[0]}{${marker.length},}[ \\t]*$`).test(inner)) {
+        if (closing.test(inner)) {
           j++;
           break;
         }
-        body.push(inner.replace(new RegExp(`^[ ]{0,${indent}}`), ""));
+        body.push(inner.replace(indentation, ""));
       }
       const lang = info.trim().split(/\s+/)[0]?.replace(/[^\w+#.-]/g, "") ?? "";
       const token = fragmentToken(fragments.push({ kind: "codeBlock", text: body.join("\n"), lang }) - 1);
@@ -182,38 +186,64 @@ function findDetailsBlock(
 
 // At a line start `>` is a blockquote marker (harmless in MDX, and needed for quotes); list markers pass too.
 const LINE_PREFIX = /(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*/y;
+const CONTAINER_MARKER = /([ \t]*)(>|[-+*]|\d{1,9}[.)])/y;
+// Deeper nesting is text: MDX's tree walkers recurse, and `> > > …` a few thousand deep overflows the stack.
+const MAX_NESTING = 32;
+const MAX_BRACKET_NESTING = 8;
+
+function limitNesting(prefix: string): string {
+  let out = "";
+  let depth = 0;
+  let position = 0;
+  for (;;) {
+    CONTAINER_MARKER.lastIndex = position;
+    const m = CONTAINER_MARKER.exec(prefix);
+    if (!m) break;
+    const marker = m[2];
+    // Escaping the marker's last character (`\>`, `\-`, `1\.`) makes it text.
+    out += m[1] + (++depth <= MAX_NESTING ? marker : `${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+    position += m[0].length;
+  }
+  return out + prefix.slice(position);
+}
+
 const AUTOLINK = /<((?:https?|mailto):[^\s<>]*)>/iy;
 const BLANK_LINE_AHEAD = /\n[ \t>]*(?:\n|$)/y;
 
 function escapeInline(src: string, fragments: Fragment[]): string {
-  let out = "";
+  // Chunks rather than one growing string: the autolink case looks back at the last chunk, and indexing a
+  // concatenated string would flatten it each time (quadratic on long input).
+  const out: string[] = [];
   let i = 0;
   let lineStart = true;
   const failedUntil = new Map<number, number>();
+  let brackets = 0;
   while (i < src.length) {
     if (lineStart) {
       lineStart = false;
       LINE_PREFIX.lastIndex = i;
       const prefix = LINE_PREFIX.exec(src)?.[0] ?? "";
-      out += prefix;
+      out.push(limitNesting(prefix));
       i += prefix.length;
       continue;
     }
     const c = src[i];
     if (c === "\n") {
-      out += c;
+      BLANK_LINE_AHEAD.lastIndex = i;
+      if (BLANK_LINE_AHEAD.test(src)) brackets = 0; // links never span paragraphs
+      out.push(c);
       i++;
       lineStart = true;
     } else if (c === "\\") {
       const next = src[i + 1];
       if (next === undefined || next === "\n") {
-        out += "\\"; // a hard line break
+        out.push("\\"); // a hard line break
         i++;
       } else if (ASCII_PUNCTUATION.has(next)) {
-        out += `\\${next}`; // the writer's own escape, already literal
+        out.push(`\\${next}`); // the writer's own escape, already literal
         i += 2;
       } else {
-        out += "\\\\"; // a literal backslash; escaped so it cannot pair with an escape we add after it
+        out.push("\\\\"); // a literal backslash; escaped so it cannot pair with an escape we add after it
         i++;
       }
     } else if (c === "`") {
@@ -221,10 +251,10 @@ function escapeInline(src: string, fragments: Fragment[]): string {
       while (src[i + n] === "`") n++;
       const close = findClosingBackticks(src, i + n, n, failedUntil);
       if (close === -1) {
-        out += "\\`".repeat(n);
+        out.push("\\`".repeat(n));
         i += n;
       } else {
-        out += fragmentToken(fragments.push({ kind: "code", text: codeSpanText(src.slice(i + n, close)) }) - 1);
+        out.push(fragmentToken(fragments.push({ kind: "code", text: codeSpanText(src.slice(i + n, close)) }) - 1));
         i = close + n;
       }
     } else if (c === "<") {
@@ -233,25 +263,34 @@ function escapeInline(src: string, fragments: Fragment[]): string {
       if (link) {
         // MDX has no autolinks (`<` starts JSX), so write them as ordinary links; a `!` typed right before
         // one would turn the link into an image, so it is escaped.
-        if (/(?:^|[^\\])(?:\\\\)*!$/.test(out)) out = `${out.slice(0, -1)}\\!`;
-        out += `[${escapeMarkdownText(link[1])}](${escapeMarkdownText(link[1])})`;
+        if (out.at(-1) === "!") out[out.length - 1] = "\\!"; // a lone "!" chunk is never escaped
+        out.push(`[${escapeMarkdownText(link[1])}](${escapeMarkdownText(link[1])})`);
         i += link[0].length;
       } else {
-        out += "\\<";
+        out.push("\\<");
         i++;
       }
+    } else if (c === "[") {
+      // Nested link/image brackets cost MDX superlinear time (1 400 deep: 6 s); real Markdown nests two or
+      // three (an image in a link), so deeper ones are text.
+      out.push(++brackets > MAX_BRACKET_NESTING ? "\\[" : "[");
+      i++;
+    } else if (c === "]") {
+      brackets = Math.max(0, brackets - 1);
+      out.push(c);
+      i++;
     } else if (c === "{" || c === "}" || c === ">") {
-      out += `\\${c}`;
+      out.push(`\\${c}`);
       i++;
     } else if (src.startsWith("import", i) || src.startsWith("export", i)) {
-      out += defuseKeywords(src.slice(i, i + 6));
+      out.push(defuseKeywords(src.slice(i, i + 6)));
       i += 6;
     } else {
-      out += c;
+      out.push(c);
       i++;
     }
   }
-  return out;
+  return out.join("");
 }
 
 /**

@@ -111,6 +111,14 @@ describe("trimReply", () => {
     });
   });
 
+  it("cuts a sign-off signature", () => {
+    expect(trimReply("Thanks, all good now.\n\nKind regards,\nJane Roe\nACME")).toEqual({
+      body: "Thanks, all good now.",
+      quoted: "Kind regards,\nJane Roe\nACME",
+      allQuoted: false,
+    });
+  });
+
   it("cuts mobile signatures", () => {
     expect(trimReply("Yes\n\nSent from my iPhone\n\n> On Jan 1 Support wrote:\n> Close it?")).toMatchObject({
       body: "Yes",
@@ -198,6 +206,13 @@ describe("withCollapsedQuote", () => {
   it("appends the quote in a collapsed <details> block", () => {
     expect(withCollapsedQuote("New text\n", "> old\n")).toBe(
       "New text\n\n<details><summary>Quoted text</summary>\n\n> old\n\n</details>",
+    );
+  });
+
+  it("keeps a collapsed quote inside the quote from closing the block", () => {
+    const quoted = "> old\n\n<details><summary>Quoted text</summary>\n\n> older\n\n</details>";
+    expect(withCollapsedQuote("New", quoted)).toBe(
+      "New\n\n<details><summary>Quoted text</summary>\n\n> old\n\n\\<details><summary>Quoted text</summary>\n\n> older\n\n\\</details>\n\n</details>",
     );
   });
 

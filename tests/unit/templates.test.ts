@@ -8,6 +8,7 @@ import {
   markdownRenderStats,
   PLACEHOLDER_NAMES,
   PLACEHOLDERS,
+  precompileDefaultTemplates,
   renderMarkdown,
   renderTemplate,
   TEMPLATE_NAMES,
@@ -371,6 +372,33 @@ describe("renderTemplate: hostile templates", () => {
   });
 });
 
+describe("renderMarkdown: input written to be expensive", () => {
+  it("keeps at most 32 levels of quotes and lists; deeper markers are text", async () => {
+    const html = await renderMarkdown(`${"> ".repeat(40)}deep`);
+    expect(html.match(/<blockquote>/g)).toHaveLength(32);
+    expect(html).toContain(`<p>${"&gt; ".repeat(8)}deep</p>`);
+    const lists = await renderMarkdown(`${"- ".repeat(40)}deep`);
+    expect(lists.match(/<ul>/g)).toHaveLength(32);
+  });
+
+  it("keeps link brackets nested at most 8 deep", async () => {
+    const html = await renderMarkdown(`${"[".repeat(12)}x${"](https://a.test)".repeat(12)}`);
+    expect(html.match(/<a /g)?.length).toBeLessThanOrEqual(8);
+    expect(html).toContain("[[[[x");
+  });
+
+  it("shows huge or pathological values as escaped plain text, quickly", async () => {
+    clearMarkdownRenderCache();
+    const note = `${"*a* ".repeat(5_000)}\n\n<script>x</script> {y}\nnext line`;
+    const started = performance.now();
+    const { html, text } = await renderTemplate("Note:\n\n%{NOTE_TEXT}\n\n%{ISSUE_ID}", { ...VALUES, NOTE_TEXT: note }, { template: "new_note" });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(markdownRenderStats().fallbacks).toBe(1);
+    expect(plainBody(html)).toContain("<p>&#60;script&#62;x&#60;/script&#62; {y}<br/>\nnext line</p>\n<p>#12</p>");
+    expect(text).toContain("*a* *a*");
+  });
+});
+
 describe("renderTemplate: cache", () => {
   it("compiles a template once and reuses it for other values", async () => {
     clearMarkdownRenderCache();
@@ -426,6 +454,14 @@ describe("default templates", () => {
     expect(text).not.toMatch(/%[{<]/);
     expect(text).toContain(name === "new_note" ? VALUES.NOTE_TEXT : "#12");
     expect(text).toContain("Acme Inc.");
+  });
+
+  it("can be compiled ahead of the first mail", async () => {
+    clearMarkdownRenderCache();
+    await precompileDefaultTemplates();
+    expect(markdownRenderStats()).toMatchObject({ compiles: TEMPLATE_NAMES.length, templates: TEMPLATE_NAMES.length });
+    await renderTemplate(defaultTemplate("thank_you"), VALUES, { template: "thank_you" });
+    expect(markdownRenderStats().compiles).toBe(TEMPLATE_NAMES.length);
   });
 
   it("refuses names that are not templates", () => {
