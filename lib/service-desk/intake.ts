@@ -62,6 +62,21 @@ async function finish(
   return { status: outcome.status, inboundEmailId: id, issueIid: outcome.issueIid ?? null, reason: outcome.reason, outboxIds };
 }
 
+/**
+ * Postgres text cannot hold NUL characters, and mail can contain them anywhere: they are dropped from every
+ * string of the message once, so nothing downstream has to think about them.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/\u0000/g, "") as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === "object" && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[withoutNul(key)] = withoutNul(inner);
+    return out as T;
+  }
+  return value;
+}
+
 /** Identity of a mail for dedupe: its Message-ID, or a hash of what it says when it has none. */
 function identity(message: InboundMessage): string {
   if (message.messageId) return `mid:${message.messageId.toLowerCase()}`;
@@ -210,7 +225,7 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
 export async function processInbound(id: string): Promise<IntakeOutcome> {
   const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
   try {
-    const message = await parseSendGridBody(new Uint8Array(row.payload), row.payloadContentType);
+    const message = withoutNul(await parseSendGridBody(new Uint8Array(row.payload), row.payloadContentType));
     await db().inboundEmail.update({
       where: { id },
       data: {
@@ -222,26 +237,26 @@ export async function processInbound(id: string): Promise<IntakeOutcome> {
     });
 
     const automated = automatedMailReason(message, messageIdHost());
-    if (automated) return finish(id, { status: "ignored", reason: automated });
+    if (automated) return await finish(id, { status: "ignored", reason: automated });
 
     const route = await routeMessage(db(), message);
-    if (route.kind === "rejected") return finish(id, { status: "rejected", reason: route.reason, projectId: route.projectId });
+    if (route.kind === "rejected") return await finish(id, { status: "rejected", reason: route.reason, projectId: route.projectId });
     const settings = await loadSettings(route.projectId);
     if (!settings?.enabled)
-      return finish(id, { status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
+      return await finish(id, { status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
     if (message.spamScore !== undefined && message.spamScore >= env().SPAM_SCORE_THRESHOLD)
-      return finish(id, { status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
+      return await finish(id, { status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
     const author = externalAuthor(message);
-    if (!author) return finish(id, { status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
+    if (!author) return await finish(id, { status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
 
     const dedupeKey = `${route.projectId}:${identity(message)}`;
     // A repeated delivery of a mail we already took must not count against its sender.
     if (await db().inboundEmail.findUnique({ where: { dedupeKey }, select: { id: true } }))
-      return finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+      return await finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
     if (route.kind === "new_issue") {
       const count = await hitRateLimit(db(), `sd-new-issue:${route.projectId}:${author}`, 60 * 60_000);
       if (count > NEW_ISSUES_PER_SENDER_PER_HOUR)
-        return finish(id, {
+        return await finish(id, {
           status: "rejected",
           reason: `Rate limit: more than ${NEW_ISSUES_PER_SENDER_PER_HOUR} new requests from ${author} this hour.`,
           projectId: route.projectId,
@@ -262,19 +277,19 @@ export async function processInbound(id: string): Promise<IntakeOutcome> {
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
-      return finish(
+      return await finish(
         id,
         { status: result.status, reason: route.via, issueId: result.issueId, noteId: "noteId" in result ? result.noteId : undefined, issueIid: result.iid, projectId: route.projectId },
         result.outboxIds,
       );
     } catch (error) {
       if (isUniqueViolation(error, "dedupe_key"))
-        return finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+        return await finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
       throw error;
     }
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     console.error(`inbound mail ${id} failed:`, error);
-    return finish(id, { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: message.slice(0, 4000) });
+    return await finish(id, { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) });
   }
 }
