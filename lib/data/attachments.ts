@@ -1,11 +1,12 @@
 // Files that came with customer mail: listed on their issue, downloaded by whoever may see that issue.
 import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
-import { notFound } from "@/lib/errors";
+import { AppError, notFound } from "@/lib/errors";
 import { getIssue } from "./issues";
 
 /** The attachment's bytes, after the same checks as its issue (404 for anyone who may not see it). */
 export async function getAttachment(actor: Actor | null, id: string) {
+  if (!actor) throw new AppError("unauthorized", "Sign in to download attachments.");
   const row = await db().attachment.findUnique({
     where: { id },
     select: {
