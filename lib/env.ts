@@ -32,6 +32,8 @@ const schema = z.object({
   CRON_SECRET: optional,
   SPAM_SCORE_THRESHOLD: z.coerce.number().default(5),
   AKISMET_API_KEY: optional,
+  // Akismet's API base; tests point it at a local server, like SENDGRID_API_BASE_URL.
+  AKISMET_API_BASE_URL: z.url().default("https://rest.akismet.com").transform((v) => v.replace(/\/+$/, "")),
   GITHUB_ID: optional,
   GITHUB_SECRET: optional,
   GITLAB_ID: optional,

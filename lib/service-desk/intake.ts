@@ -9,6 +9,7 @@ import { parseSendGridBody } from "@/lib/mail/inbound/parse-sendgrid";
 import type { InboundAttachment, InboundMessage } from "@/lib/mail/inbound/types";
 import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
+import { akismetVerdict } from "./akismet";
 import { automatedMailReason, externalAuthor } from "./guards";
 import { queueServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "./rate-limit";
@@ -248,6 +249,9 @@ export async function processInbound(id: string): Promise<IntakeOutcome> {
       return await finish(id, { status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
     const author = externalAuthor(message);
     if (!author) return await finish(id, { status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
+
+    if (route.kind === "new_issue" && (await akismetVerdict(message, author)) === "spam")
+      return await finish(id, { status: "spam", reason: "Akismet classified the mail as spam.", projectId: route.projectId });
 
     const dedupeKey = `${route.projectId}:${identity(message)}`;
     // A repeated delivery of a mail we already took must not count against its sender.

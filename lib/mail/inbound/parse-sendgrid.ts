@@ -128,6 +128,10 @@ async function fromFields(fields: Field[], warnings: string[]): Promise<InboundM
     else warnings.push(`spam_score: "${spamText.slice(0, 40)}" is not a number; ignored`);
   }
 
+  const senderIp = field("sender_ip");
+  const ipText = senderIp ? plain(senderIp).trim() : "";
+  if (/^[0-9a-f.:]{2,45}$/i.test(ipText)) message.senderIp = ipText;
+
   message.warnings = [...new Set([...message.warnings, ...warnings])];
   return message;
 }

@@ -39,6 +39,8 @@ export interface InboundMessage {
   attachments: InboundAttachment[];
   /** SendGrid's spam_score when it sent one. */
   spamScore?: number;
+  /** The IP address of the server that handed SendGrid the mail (`sender_ip`), when known. */
+  senderIp?: string;
   /** What could not be decoded cleanly (unknown charset, broken part…): the message is still usable. */
   warnings: string[];
 }
