@@ -288,7 +288,9 @@ export function trimReply(text: string): TrimmedReply {
 
   const body = head.slice(0, visible).join("\n").trimEnd().replace(/^\n+/, "");
   const quoted = lines.slice(visible).join("\n").trim();
-  if (body.trim() === "") return { body: normalised.trim(), quoted: "", allQuoted: normalised.trim() !== "" };
+  // Nothing new but a signature delimiter counts as nothing new: keep the whole text.
+  if (body.replace(/^[ \t]*--[ \t]*$/gm, "").trim() === "")
+    return { body: normalised.trim(), quoted: "", allQuoted: normalised.trim() !== "" };
   return { body, quoted, allQuoted: false };
 }
 

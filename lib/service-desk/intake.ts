@@ -212,6 +212,9 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
     select: { id: true },
   });
   await storeAttachments(tx, kept, { issueId, noteId: note.id, inboundEmailId });
+  // Whoever replies with the thread's keys joins the conversation (as in GitLab), within the cap.
+  if (!isOwnAddress(author) && (await tx.issueEmailParticipant.count({ where: { issueId } })) < MAX_PARTICIPANTS)
+    await tx.issueEmailParticipant.createMany({ data: [{ issueId, email: author.toLowerCase() }], skipDuplicates: true });
   const issue = await tx.issue.findUniqueOrThrow({ where: { id: issueId }, select: { iid: true, state: true } });
   if (issue.state === "CLOSED" && settings.reopenIssueOnExternalParticipantNote) {
     await tx.issue.update({ where: { id: issueId }, data: { state: "OPENED", closedAt: null, closedById: null } });

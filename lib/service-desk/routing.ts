@@ -4,7 +4,7 @@ import type { Db } from "@/lib/db/client";
 import type { InboundMessage } from "@/lib/mail/inbound/types";
 import { fullPathSlug, keyFromAddress, replyKeyFromMessageId, type AddressKey } from "./address";
 
-type Tx = Pick<Db, "project" | "serviceDeskSetting" | "sentNotification" | "issue">;
+type Tx = Pick<Db, "project" | "serviceDeskSetting" | "sentNotification" | "issue" | "inboundEmail">;
 
 export type Route =
   | { kind: "new_issue"; projectId: number; via: string }
@@ -62,6 +62,31 @@ function messageIds(message: InboundMessage): string[] {
   return [...message.inReplyTo, ...message.references];
 }
 
+/** The issue whose mail this one answers (In-Reply-To / References), within `projectId` when given. */
+async function threadedIssue(
+  tx: Tx,
+  message: InboundMessage,
+  projectId?: number,
+): Promise<{ projectId: number; issueId: number; via: string } | undefined> {
+  const ids = messageIds(message);
+  if (ids.length === 0) return undefined;
+  const inProject = projectId === undefined ? {} : { projectId };
+  const sent = await tx.sentNotification.findFirst({ where: { messageId: { in: ids }, ...inProject }, select: { projectId: true, issueId: true, messageId: true } });
+  if (sent) return { projectId: sent.projectId, issueId: sent.issueId, via: `References: <${sent.messageId}>` };
+  const issue = await tx.issue.findFirst({
+    where: { OR: [{ externalMessageId: { in: ids } }, { threadMessageId: { in: ids } }], ...inProject },
+    select: { id: true, projectId: true },
+  });
+  if (issue) return { projectId: issue.projectId, issueId: issue.id, via: "References: an earlier mail of this issue" };
+  const inbound = await tx.inboundEmail.findFirst({
+    where: { messageId: { in: ids }, issueId: { not: null }, ...inProject },
+    select: { projectId: true, issueId: true, messageId: true },
+  });
+  if (inbound?.issueId && inbound.projectId)
+    return { projectId: inbound.projectId, issueId: inbound.issueId, via: `References: <${inbound.messageId}>` };
+  return undefined;
+}
+
 export async function routeMessage(tx: Tx, message: InboundMessage): Promise<Route> {
   let sawOurKey = false;
   for (const { where, address } of candidateAddresses(message)) {
@@ -72,9 +97,12 @@ export async function routeMessage(tx: Tx, message: InboundMessage): Promise<Rou
     if (!resolved) continue;
     if ("rejected" in resolved) return { kind: "rejected", reason: resolved.rejected };
     const via = `${where}: ${address}`;
-    return resolved.issueId
-      ? { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via }
-      : { kind: "new_issue", projectId: resolved.projectId, via };
+    if (resolved.issueId) return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via };
+    // Mail to the project address that answers one of its issues' mails (a customer replying to their own
+    // first mail, or to ours without the reply key) belongs in that issue, not in a new one.
+    const thread = await threadedIssue(tx, message, resolved.projectId);
+    if (thread) return { kind: "reply", projectId: resolved.projectId, issueId: thread.issueId, via: `${via}; ${thread.via}` };
+    return { kind: "new_issue", projectId: resolved.projectId, via };
   }
 
   // No usable address: a reply key in References / In-Reply-To (`<reply-KEY@host>`)…
@@ -86,16 +114,8 @@ export async function routeMessage(tx: Tx, message: InboundMessage): Promise<Rou
       return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via: `References: <${id}>` };
   }
   // …or a Message-ID we sent or received for an issue.
-  const ids = messageIds(message);
-  if (ids.length) {
-    const sent = await tx.sentNotification.findFirst({ where: { messageId: { in: ids } }, select: { projectId: true, issueId: true, messageId: true } });
-    if (sent) return { kind: "reply", projectId: sent.projectId, issueId: sent.issueId, via: `References: <${sent.messageId}>` };
-    const issue = await tx.issue.findFirst({
-      where: { OR: [{ externalMessageId: { in: ids } }, { threadMessageId: { in: ids } }] },
-      select: { id: true, projectId: true, externalMessageId: true },
-    });
-    if (issue) return { kind: "reply", projectId: issue.projectId, issueId: issue.id, via: "References: an earlier mail of this issue" };
-  }
+  const thread = await threadedIssue(tx, message);
+  if (thread) return { kind: "reply", projectId: thread.projectId, issueId: thread.issueId, via: thread.via };
   return {
     kind: "rejected",
     reason: sawOurKey ? "The Service Desk key in the address matches no project or issue." : "No Service Desk address or reply key found in the mail.",
