@@ -1,7 +1,8 @@
 // GitLab's incoming-mail corpus (shared, outside the repo) end to end through intake in both SendGrid modes: addresses mapped onto the app's, outcomes checked against EXPECTED.md.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORPUS_DIR, corpusPresent, warnCorpusMissing } from "../support/corpus";
 import { db } from "@/lib/db/client";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
@@ -12,21 +13,9 @@ import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-
 import { deliver, eml } from "../support/mail";
 import { makeUser, uid, uniqueProjectPath } from "./helpers";
 
-const CORPUS = path.resolve(__dirname, "../../../shared/corpus/gitlab-emails");
-const present = existsSync(CORPUS);
-
-if (!present)
-  console.warn(
-    [
-      "",
-      "#".repeat(78),
-      "#  GitLab corpus INTEGRATION tests SKIPPED (tests/integration/gitlab-corpus.test.ts):",
-      `#  ${CORPUS} does not exist.`,
-      "#  The corpus lives next to the project on the team's machines only; nothing was checked here.",
-      "#".repeat(78),
-      "",
-    ].join("\n"),
-  );
+const CORPUS = CORPUS_DIR;
+const present = corpusPresent;
+warnCorpusMissing("tests/integration/gitlab-corpus.test.ts");
 
 const MODES = ["raw", "parsed"] as const;
 type Mode = (typeof MODES)[number];

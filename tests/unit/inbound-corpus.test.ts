@@ -1,27 +1,17 @@
 // GitLab's own incoming-mail fixtures (the shared corpus, outside the repo) through both SendGrid modes.
 // The corpus sits next to the project on the team's machines only; elsewhere these tests are skipped, loudly.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { CORPUS_DIR, corpusPresent, warnCorpusMissing } from "../support/corpus";
 import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "@/lib/mail/inbound/types";
 import { parseRawMime } from "@/lib/mail/inbound/parse-mime";
 import { parseSendGridBody } from "@/lib/mail/inbound/parse-sendgrid";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
 
-const CORPUS = path.resolve(__dirname, "../../../shared/corpus/gitlab-emails");
-const present = existsSync(CORPUS);
-
-if (!present)
-  console.warn(
-    [
-      "",
-      "#".repeat(78),
-      `#  GitLab mail corpus tests SKIPPED: ${CORPUS} does not exist.`,
-      "#  (It exists only on the team's machines; the project's own tests/fixtures/mail are unaffected.)",
-      "#".repeat(78),
-      "",
-    ].join("\n"),
-  );
+const CORPUS = CORPUS_DIR;
+const present = corpusPresent;
+warnCorpusMissing("tests/unit/inbound-corpus.test.ts");
 
 const files = present ? readdirSync(CORPUS).filter((name) => name.endsWith(".eml")).sort() : [];
 const read = (name: string) => new Uint8Array(readFileSync(path.join(CORPUS, name)));
