@@ -17,6 +17,8 @@ const port = Number(process.env.E2E_PORT || 3100);
 const baseURL = `http://localhost:${port}`;
 // Created once here and handed to the server (the config is evaluated again in workers: keep the first one).
 process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), "service-desk-e2e-"));
+// The inbound webhook is protected as in production; the CLI's mail:send (spawned by tests) reads it too.
+process.env.SENDGRID_INBOUND_SECRET ||= "e2e-inbound-secret";
 
 export default defineConfig({
   testDir: ".",
@@ -62,6 +64,7 @@ export default defineConfig({
       PGLITE_DATA_DIR: path.join(process.env.E2E_DATA_DIR, "pglite"),
       DATABASE_URL: "",
       SENDGRID_API_KEY: "",
+      SENDGRID_INBOUND_SECRET: process.env.SENDGRID_INBOUND_SECRET,
     },
   },
 });

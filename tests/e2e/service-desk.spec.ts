@@ -91,3 +91,20 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
   await expect(page.getByText("Here is the invoice number: 2026-0042.")).toBeVisible();
   await expect(page.getByText("by email")).toBeVisible();
 });
+
+test("the webhook refuses unauthenticated and oversized requests before storing anything", async ({ request }) => {
+  const form = { multipart: { email: "From: a@b.example\r\nTo: incoming+x@localhost\r\n\r\nhi" } };
+  const anonymous = await request.post("/api/inbound/sendgrid", form);
+  expect(anonymous.status()).toBe(401);
+  const wrong = await request.post("/api/inbound/sendgrid?token=guess", form);
+  expect(wrong.status()).toBe(401);
+  const token = await request.post(`/api/inbound/sendgrid?token=${process.env.SENDGRID_INBOUND_SECRET}`, form);
+  expect(token.status()).toBe(200);
+  expect(await token.json()).toMatchObject({ status: "rejected" });
+
+  const oversized = await request.post(`/api/inbound/sendgrid?token=${process.env.SENDGRID_INBOUND_SECRET}`, {
+    headers: { "content-type": "multipart/form-data; boundary=x" },
+    data: Buffer.alloc(31 * 1024 * 1024, 0x61),
+  });
+  expect(oversized.status()).toBe(413);
+});

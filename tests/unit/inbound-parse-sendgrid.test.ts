@@ -113,6 +113,7 @@ describe("parseSendGridBody: default (parsed) mode", () => {
         { filename: "notes.txt", contentType: "text/plain", content: utf8("line 1\n"), size: 7, disposition: "attachment" },
       ],
       spamScore: 2.5,
+      senderIp: "192.0.2.1",
       warnings: [],
     });
   });

@@ -56,7 +56,8 @@ describe("round trip through buildSendGridRequest and parseSendGridBody", () => 
       expect(essentials(received)).toEqual(essentials(original));
       expect(received.spamScore).toBe(0);
       // Raw mode is the original MIME, so everything else matches as well.
-      if (mode === "raw") expect(received).toEqual({ ...original, envelope: received.envelope, spamScore: 0 });
+      expect(received.senderIp).toBe("192.0.2.1");
+      if (mode === "raw") expect(received).toEqual({ ...original, envelope: received.envelope, spamScore: 0, senderIp: "192.0.2.1" });
     });
 
     it.each(["raw", "parsed"] as const)("%s mode body is readable by the platform's FormData too", async (mode) => {
