@@ -90,6 +90,19 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
   await page.goto(`${projectUrl}/issues/1`);
   await expect(page.getByText("Here is the invoice number: 2026-0042.")).toBeVisible();
   await expect(page.getByText("by email")).toBeVisible();
+
+  // The team answers in the thread; the answer is mailed to the customer, an internal note is not.
+  await page.getByLabel("Comment").fill("Fixed: the new invoice is attached to your account.");
+  await page.getByRole("button", { name: "Comment" }).click();
+  await expect(page.getByRole("status")).toHaveText("Comment added and emailed to the customer.");
+  await page.getByLabel("Internal note").check();
+  await page.getByLabel("Comment").fill("Root cause: PDF worker out of memory.");
+  await page.getByRole("button", { name: "Add internal note" }).click();
+  await expect(page.getByRole("status")).toHaveText("Comment added.");
+  await page.goto("/dev/mailbox");
+  const answer = page.getByTestId("dev-mail").filter({ hasText: "Fixed: the new invoice is attached to your account." });
+  await expect(answer).toHaveCount(1);
+  await expect(page.getByTestId("dev-mail").filter({ hasText: "Root cause" })).toHaveCount(0);
 });
 
 test("the webhook refuses unauthenticated and oversized requests before storing anything", async ({ request }) => {

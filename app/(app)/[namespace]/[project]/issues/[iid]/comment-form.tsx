@@ -2,14 +2,24 @@
 // The comment box: public comment or internal note; Ctrl/⌘+Enter submits.
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { applyResult } from "@/app/_components/action-form";
 import { Button, FormError, inputClass } from "@/app/_components/ui";
 import { addNoteSchema } from "@/lib/schemas";
 import { addNoteAction } from "../../actions";
 
-export function CommentForm({ projectPath, iid, canInternal }: { projectPath: string; iid: number; canInternal: boolean }) {
+interface Props {
+  projectPath: string;
+  iid: number;
+  canInternal: boolean;
+  /** Set on Service Desk issues: public comments are emailed to the customer. */
+  customer?: string | null;
+}
+
+export function CommentForm({ projectPath, iid, canInternal, customer }: Props) {
   const router = useRouter();
+  const [status, setStatus] = useState<string>();
   const form = useForm({
     resolver: zodResolver(addNoteSchema),
     defaultValues: { projectPath, iid, body: "", internal: false },
@@ -18,8 +28,11 @@ export function CommentForm({ projectPath, iid, canInternal }: { projectPath: st
   const internal = useWatch({ control: form.control, name: "internal" });
 
   const onSubmit = form.handleSubmit(async (values) => {
+    setStatus(undefined);
     const result = await addNoteAction(values);
     if (applyResult(result, form.setError, ["body"])) {
+      const emailed = result.data.emailed;
+      setStatus(emailed ? `Comment added and emailed to ${emailed === 1 ? "the customer" : `${emailed} participants`}.` : "Comment added.");
       form.reset({ projectPath, iid, body: "", internal: values.internal });
       router.refresh();
     }
@@ -34,7 +47,13 @@ export function CommentForm({ projectPath, iid, canInternal }: { projectPath: st
       <textarea
         id="body"
         rows={4}
-        placeholder={internal ? "Write an internal note (only team members see it)…" : "Write a comment…"}
+        placeholder={
+          internal
+            ? "Write an internal note (only team members see it; never emailed)…"
+            : customer
+              ? `Reply to ${customer} — public comments are emailed…`
+              : "Write a comment…"
+        }
         className={inputClass}
         aria-invalid={!!errors.body}
         onKeyDown={(e) => {
@@ -45,6 +64,11 @@ export function CommentForm({ projectPath, iid, canInternal }: { projectPath: st
       {errors.body && (
         <p role="alert" className="text-sm text-red-600">
           {errors.body.message}
+        </p>
+      )}
+      {status && (
+        <p role="status" className="text-sm text-green-700">
+          {status}
         </p>
       )}
       <div className="flex items-center justify-between gap-3">

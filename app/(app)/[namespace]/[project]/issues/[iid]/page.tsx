@@ -120,7 +120,12 @@ export default async function IssuePage({ params }: { params: Params }) {
 
       {project.permissions["issue:comment"] ? (
         <section className="mt-6">
-          <CommentForm projectPath={project.fullPath} iid={issue.iid} canInternal={project.permissions["issue:internal_note"]} />
+          <CommentForm
+            projectPath={project.fullPath}
+            iid={issue.iid}
+            canInternal={project.permissions["issue:internal_note"]}
+            customer={issue.externalAuthor}
+          />
         </section>
       ) : (
         <p className="mt-6 text-sm text-slate-500">Reporters and up can comment on issues.</p>
