@@ -6,6 +6,7 @@ import { AppError, notFound } from "@/lib/errors";
 import type { IssueState } from "@/lib/generated/prisma/enums";
 import { createIssueSchema, type CreateIssueInput } from "@/lib/schemas";
 import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
+import { mailParticipants } from "@/lib/service-desk/notifications";
 import { loadProjectAccess, requireProject } from "./access";
 import { fieldErrorsOf } from "./validation";
 
@@ -134,11 +135,13 @@ export async function setIssueState(actor: Actor | null, projectPath: string, ii
       where: { projectId: project.id, iid, state: { not: target } },
       data: target === "CLOSED" ? { state: target, closedAt: new Date(), closedById: actor!.id } : { state: target, closedAt: null, closedById: null },
     });
-    if (changed.count === 0) return { iid, state: target, changed: false };
+    if (changed.count === 0) return { iid, state: target, changed: false, outboxIds: [] as string[] };
     const issue = await tx.issue.findUniqueOrThrow({ where: { projectId_iid: { projectId: project.id, iid } }, select: { id: true } });
     await tx.note.create({
       data: { issueId: issue.id, authorId: actor!.id, body: action === "close" ? "closed" : "reopened", system: true },
     });
-    return { iid, state: target, changed: true };
+    // Service Desk: the customer hears that their request was closed, when the project wants that.
+    const outboxIds = action === "close" ? await mailParticipants(tx, issue.id, "issue_closed") : [];
+    return { iid, state: target, changed: true, outboxIds };
   });
 }

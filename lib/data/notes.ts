@@ -2,47 +2,13 @@
 // public comment is also mailed to the issue's subscribed external participants (template new_note), in the
 // same transaction; internal notes never are.
 import type { Actor } from "@/lib/auth/actor";
-import { db, type Db } from "@/lib/db/client";
+import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
-import { queueServiceDeskMail } from "@/lib/service-desk/notifications";
+import { mailParticipants } from "@/lib/service-desk/notifications";
 import { addNoteSchema, type AddNoteInput } from "@/lib/schemas";
 import { requireProject } from "./access";
 import { getIssue } from "./issues";
 import { fieldErrorsOf } from "./validation";
-
-type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
-
-/** Queues the new_note mail to every subscribed participant of a Service Desk issue; returns the outbox ids. */
-async function mailParticipants(tx: Tx, issueId: number, body: string): Promise<string[]> {
-  const issue = await tx.issue.findUniqueOrThrow({
-    where: { id: issueId },
-    select: {
-      id: true,
-      iid: true,
-      title: true,
-      description: true,
-      authorId: true,
-      externalMessageId: true,
-      threadMessageId: true,
-      project: { select: { id: true, fullPath: true, serviceDesk: { select: { outgoingName: true } } } },
-      participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } },
-    },
-  });
-  if (issue.authorId !== SUPPORT_BOT_ID) return [];
-  const context = { project: issue.project, issue, outgoingName: issue.project.serviceDesk?.outgoingName ?? null };
-  const ids: string[] = [];
-  for (const { email } of issue.participants) {
-    const { outboxId } = await queueServiceDeskMail(tx, context, {
-      template: "new_note",
-      to: email,
-      subject: `Re: ${issue.title} (#${issue.iid})`,
-      values: { NOTE_TEXT: body },
-    });
-    ids.push(outboxId);
-  }
-  return ids;
-}
 
 export async function addNote(actor: Actor | null, projectPath: string, iid: number, input: Omit<AddNoteInput, "projectPath" | "iid">) {
   const parsed = addNoteSchema.safeParse({ ...input, projectPath, iid });
@@ -57,7 +23,7 @@ export async function addNote(actor: Actor | null, projectPath: string, iid: num
       });
       // Activity bumps the issue, so "recently updated" sorting reflects conversations.
       await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date() } });
-      const outboxIds = note.internal ? [] : await mailParticipants(tx, issue.id, note.body);
+      const outboxIds = note.internal ? [] : await mailParticipants(tx, issue.id, "new_note", { NOTE_TEXT: note.body });
       return { ...note, outboxIds };
     },
     { timeout: 30_000 },

@@ -3,10 +3,11 @@
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { enqueueMail } from "@/lib/mail/outbox";
-import { messageIdHost, newReplyKey, replyAddress } from "./address";
+import { messageIdHost, newReplyKey, replyAddress, SUPPORT_BOT_ID } from "./address";
 import { defaultTemplate, renderTemplate, type TemplateName } from "./templates";
 
 type Tx = Pick<Db, "outboundEmail" | "sentNotification">;
+type FullTx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 export interface ThreadContext {
   project: { id: number; fullPath: string };
@@ -78,4 +79,39 @@ export async function queueServiceDeskMail(
     tx,
   );
   return { outboxId, messageId };
+}
+
+/**
+ * Queues `template` to every subscribed external participant of a Service Desk issue (nothing for other
+ * issues), with the thank-you's subject so mail clients keep one thread. Returns the outbox ids.
+ */
+export async function mailParticipants(
+  tx: FullTx,
+  issueId: number,
+  template: "new_note" | "issue_closed",
+  values: { NOTE_TEXT?: string } = {},
+): Promise<string[]> {
+  const issue = await tx.issue.findUniqueOrThrow({
+    where: { id: issueId },
+    select: {
+      id: true,
+      iid: true,
+      title: true,
+      description: true,
+      authorId: true,
+      externalMessageId: true,
+      threadMessageId: true,
+      project: { select: { id: true, fullPath: true, serviceDesk: { select: { outgoingName: true, emailOnClose: true } } } },
+      participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } },
+    },
+  });
+  if (issue.authorId !== SUPPORT_BOT_ID) return [];
+  if (template === "issue_closed" && !issue.project.serviceDesk?.emailOnClose) return [];
+  const context = { project: issue.project, issue, outgoingName: issue.project.serviceDesk?.outgoingName ?? null };
+  const ids: string[] = [];
+  for (const { email } of issue.participants) {
+    const { outboxId } = await queueServiceDeskMail(tx, context, { template, to: email, subject: `Re: ${issue.title} (#${issue.iid})`, values });
+    ids.push(outboxId);
+  }
+  return ids;
 }

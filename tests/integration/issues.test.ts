@@ -56,13 +56,13 @@ describe("close and reopen", () => {
     const systemNotes = async () =>
       (await getIssue(reporter, fx.fullPath, iid)).notes.filter((n) => n.system).map((n) => [n.body, n.author?.id]);
 
-    expect(await setIssueState(developer, fx.fullPath, iid, "close")).toEqual({ iid, state: "CLOSED", changed: true });
+    expect(await setIssueState(developer, fx.fullPath, iid, "close")).toEqual({ iid, state: "CLOSED", changed: true, outboxIds: [] });
     let issue = await getIssue(reporter, fx.fullPath, iid);
     expect(issue.state).toBe("CLOSED");
     expect(issue.closedAt).toBeInstanceOf(Date);
     expect(issue.closedBy?.id).toBe(developer!.id);
 
-    expect(await setIssueState(reporter, fx.fullPath, iid, "close")).toEqual({ iid, state: "CLOSED", changed: false });
+    expect(await setIssueState(reporter, fx.fullPath, iid, "close")).toEqual({ iid, state: "CLOSED", changed: false, outboxIds: [] });
     expect(await systemNotes()).toEqual([["closed", developer!.id]]);
     expect((await getIssue(reporter, fx.fullPath, iid)).closedBy?.id).toBe(developer!.id);
 

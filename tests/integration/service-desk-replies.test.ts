@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { addMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
-import { createIssue } from "@/lib/data/issues";
+import { createIssue, setIssueState } from "@/lib/data/issues";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { projectKey } from "@/lib/service-desk/address";
@@ -64,6 +64,25 @@ describe("public comments on a Service Desk issue", () => {
     const { project, reporter, issue } = await serviceDeskIssue();
     await db().issueEmailParticipant.updateMany({ where: { issueId: issue.id }, data: { status: "unsubscribed" } });
     expect((await addNote(reporter, project.fullPath, 1, { body: "Any news?" })).outboxIds).toEqual([]);
+  });
+});
+
+describe("closing a Service Desk issue", () => {
+  it("mails the customer only when the project turned on email on close", async () => {
+    const { project, reporter, issue } = await serviceDeskIssue();
+    const quiet = await setIssueState(reporter, project.fullPath, 1, "close");
+    expect(quiet.outboxIds).toEqual([]);
+    await setIssueState(reporter, project.fullPath, 1, "reopen");
+
+    await db().serviceDeskSetting.update({ where: { projectId: project.id }, data: { emailOnClose: true } });
+    const closed = await setIssueState(reporter, project.fullPath, 1, "close");
+    expect(closed.outboxIds).toHaveLength(1);
+    const [mail] = await mailsOf(issue.id, "issue_closed");
+    expect(mail).toMatchObject({ to: "jake@customer.example", subject: "Re: Refund (#1)" });
+    expect(mail.text).toContain("#1");
+    // Closing what is already closed sends nothing more.
+    expect((await setIssueState(reporter, project.fullPath, 1, "close")).outboxIds).toEqual([]);
+    expect(await mailsOf(issue.id, "issue_closed")).toHaveLength(1);
   });
 });
 

@@ -34,7 +34,8 @@ export const addNoteAction = action(addNoteSchema, async ({ projectPath, iid, ..
 });
 
 export const setIssueStateAction = action(setIssueStateSchema, async ({ projectPath, iid, state }, actor) => {
-  const result = await setIssueState(actor, projectPath, iid, state);
+  const { outboxIds, ...result } = await setIssueState(actor, projectPath, iid, state);
+  if (outboxIds.length) after(() => deliverOutbox({ ids: outboxIds }).then(() => undefined));
   revalidatePath(`/${projectPath}/issues`, "layout");
   return result;
 });
