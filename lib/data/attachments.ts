@@ -2,7 +2,8 @@
 import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
-import { getIssue } from "./issues";
+import { can } from "@/lib/auth/roles";
+import { requireVisibleIssue } from "./issues";
 
 /** The attachment's bytes, after the same checks as its issue (404 for anyone who may not see it). */
 export async function getAttachment(actor: Actor | null, id: string) {
@@ -20,12 +21,12 @@ export async function getAttachment(actor: Actor | null, id: string) {
     },
   });
   if (!row) throw notFound("Attachment");
-  // Throws not_found when the actor may not see the issue (non-member, Guest on a confidential issue).
-  const issue = await getIssue(actor, row.issue.project.fullPath, row.issue.iid).catch(() => {
+  // not_found when the actor may not see the issue (non-member, Guest on a confidential issue).
+  const { role } = await requireVisibleIssue(actor, row.issue.project.fullPath, row.issue.iid, "issue:read").catch(() => {
     throw notFound("Attachment");
   });
   // A file on an internal note is as private as the note.
-  if (row.noteId && !issue.notes.some((n) => n.id === row.noteId)) throw notFound("Attachment");
+  if (row.note?.internal && !can(role, "issue:read_confidential")) throw notFound("Attachment");
   return { filename: row.filename, contentType: row.contentType, size: row.size, data: row.data };
 }
 

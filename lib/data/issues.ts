@@ -1,6 +1,6 @@
 // Issues: create (iid allocated atomically), list with state tabs, open one with its notes, close/reopen.
 import type { Actor } from "@/lib/auth/actor";
-import { can } from "@/lib/auth/roles";
+import { can, type ProjectAction } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { IssueState } from "@/lib/generated/prisma/enums";
@@ -125,10 +125,22 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
 
 export type IssueDetail = Awaited<ReturnType<typeof getIssue>>;
 
+/**
+ * The issue `iid` after checking `action` and that the actor may see it (404 like getIssue), without loading
+ * its thread: for writes on an issue, which run on every comment.
+ */
+export async function requireVisibleIssue(actor: Actor | null, projectPath: string, iid: number, action: ProjectAction) {
+  const { project, role } = await requireProject(actor, projectPath, action);
+  const issue = Number.isInteger(iid) && iid > 0
+    ? await db().issue.findUnique({ where: { projectId_iid: { projectId: project.id, iid } }, select: { id: true, confidential: true } })
+    : null;
+  if (!issue || (issue.confidential && !can(role, "issue:read_confidential"))) throw notFound("Issue");
+  return { id: issue.id, project, role };
+}
+
 /** Closes or reopens an issue and records a system note; doing what is already done changes nothing. */
 export async function setIssueState(actor: Actor | null, projectPath: string, iid: number, action: "close" | "reopen") {
-  const { project } = await requireProject(actor, projectPath, "issue:update_state");
-  await getIssue(actor, projectPath, iid);
+  const { project } = await requireVisibleIssue(actor, projectPath, iid, "issue:update_state");
   const target: IssueState = action === "close" ? "CLOSED" : "OPENED";
   return db().$transaction(async (tx) => {
     const changed = await tx.issue.updateMany({

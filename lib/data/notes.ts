@@ -6,14 +6,12 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { mailParticipants } from "@/lib/service-desk/notifications";
 import { addNoteSchema, type AddNoteInput } from "@/lib/schemas";
-import { requireProject } from "./access";
-import { getIssue } from "./issues";
+import { requireVisibleIssue } from "./issues";
 import { fieldErrorsOf } from "./validation";
 
 export async function addNote(actor: Actor | null, projectPath: string, iid: number, input: Omit<AddNoteInput, "projectPath" | "iid">) {
   const parsed = addNoteSchema.safeParse({ ...input, projectPath, iid });
-  await requireProject(actor, projectPath, parsed.success && parsed.data.internal ? "issue:internal_note" : "issue:comment");
-  const issue = await getIssue(actor, projectPath, iid);
+  const issue = await requireVisibleIssue(actor, projectPath, iid, parsed.success && parsed.data.internal ? "issue:internal_note" : "issue:comment");
   if (!parsed.success) throw new AppError("bad_request", "Check the highlighted fields.", fieldErrorsOf(parsed.error));
   return db().$transaction(
     async (tx) => {

@@ -29,13 +29,14 @@ const LEASE_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 5;
 const REDACTED = "[redacted: this mail carried a sign-in link]";
 
-function host(): string {
+/** The host part of every Message-ID we generate (and of our origin stamp): APP_URL's host name. */
+export function messageIdHost(): string {
   return new URL(env().APP_URL).hostname || "localhost";
 }
 
 /** Headers every outgoing mail carries; the origin stamp lets intake recognise our own mail coming back. */
 function baseHeaders(): Record<string, string> {
-  return { "Message-ID": `<${randomUUID()}@${host()}>`, "X-Service-Desk-Origin": host() };
+  return { "Message-ID": `<${randomUUID()}@${messageIdHost()}>`, "X-Service-Desk-Origin": messageIdHost() };
 }
 
 /** Writes one mail to the outbox; without SENDGRID_API_KEY it is kept for the dev mailbox instead. */

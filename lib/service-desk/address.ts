@@ -107,6 +107,4 @@ export function replyKeyFromMessageId(messageId: string): string | undefined {
   return /^reply-([0-9a-f]{32})@/i.exec(messageId.trim().replace(/^<|>$/g, ""))?.[1]?.toLowerCase();
 }
 
-export function messageIdHost(): string {
-  return new URL(env().APP_URL).hostname || "localhost";
-}
+export { messageIdHost } from "@/lib/mail/outbox";
