@@ -88,3 +88,11 @@ export const setIssueStateSchema = z.object({
 export const signInSchema = z.object({ email: emailSchema });
 
 export const setServiceDeskSchema = z.object({ projectPath: z.string().min(1), enabled: z.boolean() });
+
+// --- Service Desk tracker (list filters) ---
+
+// --- Issue sidebar (labels, assignees, participants) ---
+
+// --- Composer and thread ---
+
+// --- Service Desk settings, description templates, email templates ---

@@ -34,6 +34,11 @@ export const POLICY = {
   "issue:comment": "REPORTER",
   "issue:internal_note": "REPORTER",
   "issue:update_state": "REPORTER",
+  // Labels and assignees on an issue (and creating a label while doing so), as GitLab lets Reporters triage.
+  "issue:triage": "REPORTER",
+  // External (email) participants of an issue: seeing their addresses, adding and removing them.
+  "issue:participants": "REPORTER",
+  "issue_template:manage": "DEVELOPER",
   "member:read": "GUEST",
   "member:manage": "MAINTAINER",
   "project:settings": "MAINTAINER",

@@ -20,7 +20,8 @@ export async function addNote(actor: Actor | null, projectPath: string, iid: num
         select: { id: true, body: true, internal: true, createdAt: true },
       });
       // Activity bumps the issue, so "recently updated" sorting reflects conversations.
-      await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date() } });
+      // A public team comment answers the customer; an internal note does not.
+      await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date(), ...(note.internal ? {} : { awaitingReply: false }) } });
       const outboxIds = note.internal ? [] : await mailParticipants(tx, issue.id, "new_note", { NOTE_TEXT: note.body });
       return { ...note, outboxIds };
     },

@@ -168,6 +168,7 @@ async function createIssueFromMail(tx: Tx, inboundEmailId: string, message: Inbo
       authorId: SUPPORT_BOT_ID,
       externalAuthor: author,
       externalMessageId: message.messageId ?? null,
+      awaitingReply: true,
     },
     select: { id: true, iid: true, title: true, description: true, externalMessageId: true, threadMessageId: true },
   });
@@ -217,10 +218,10 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
     await tx.issueEmailParticipant.createMany({ data: [{ issueId, email: author.toLowerCase() }], skipDuplicates: true });
   const issue = await tx.issue.findUniqueOrThrow({ where: { id: issueId }, select: { iid: true, state: true } });
   if (issue.state === "CLOSED" && settings.reopenIssueOnExternalParticipantNote) {
-    await tx.issue.update({ where: { id: issueId }, data: { state: "OPENED", closedAt: null, closedById: null } });
+    await tx.issue.update({ where: { id: issueId }, data: { state: "OPENED", closedAt: null, closedById: null, awaitingReply: true } });
     await tx.note.create({ data: { issueId, authorId: SUPPORT_BOT_ID, system: true, body: `reopened: ${author} replied` } });
   } else {
-    await tx.issue.update({ where: { id: issueId }, data: { updatedAt: new Date() } });
+    await tx.issue.update({ where: { id: issueId }, data: { updatedAt: new Date(), awaitingReply: true } });
   }
   return { noteId: note.id, iid: issue.iid };
 }

@@ -6,7 +6,7 @@ import { enqueueMail } from "@/lib/mail/outbox";
 import { messageIdHost, newReplyKey, replyAddress, SUPPORT_BOT_ID } from "./address";
 import { defaultTemplate, renderTemplate, type TemplateName } from "./templates";
 
-type Tx = Pick<Db, "outboundEmail" | "sentNotification">;
+type Tx = Pick<Db, "outboundEmail" | "sentNotification" | "serviceDeskEmailTemplate">;
 type FullTx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 export interface ThreadContext {
@@ -32,8 +32,13 @@ export async function queueServiceDeskMail(
   const messageId = threadRoot ? `reply-${replyKey}@${host}` : `${crypto.randomUUID()}@${host}`;
   const issueUrl = `${env().APP_URL}/${project.fullPath}/issues/${issue.iid}`;
   const unsubscribeUrl = `${env().APP_URL}/unsubscribe/${replyKey}`;
+  // The project's own wording when a maintainer saved one, else emails/<name>.md.
+  const custom = await tx.serviceDeskEmailTemplate.findUnique({
+    where: { projectId_name: { projectId: project.id, name: options.template } },
+    select: { content: true },
+  });
   const rendered = await renderTemplate(
-    defaultTemplate(options.template),
+    custom?.content ?? defaultTemplate(options.template),
     {
       ISSUE_ID: `#${issue.iid}`,
       ISSUE_PATH: `${project.fullPath}#${issue.iid}`,
