@@ -2,11 +2,12 @@
 // Maintainers, and the switch to turn it on.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CopyButton } from "@/app/_components/copy-button";
 import { Badge, Card, EmptyState, PageHeader, RelativeTime } from "@/app/_components/ui";
 import { listIssues } from "@/lib/data/issues";
 import { getServiceDesk } from "@/lib/data/service-desk";
 import { projectFromParams, type ProjectParams } from "../project-context";
-import { CopyButton } from "./copy-button";
+
 import { ServiceDeskToggle } from "./service-desk-toggle";
 
 export const metadata: Metadata = { title: "Service Desk" };
