@@ -1,16 +1,10 @@
 // Authenticates SendGrid's Inbound Parse requests: the signed Security Policy when a public key is
 // configured, else the shared secret as basic-auth password or `?token=`, compared in constant time.
-import { createHash, timingSafeEqual, verify } from "node:crypto";
+import { verify } from "node:crypto";
+import { sameSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 
 export type AuthResult = { ok: true } | { ok: false; reason: string };
-
-function sameSecret(given: string, expected: string): boolean {
-  // Hashing first makes the comparison independent of both lengths.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 function basicPassword(header: string | null): string | undefined {
   if (!header?.toLowerCase().startsWith("basic ")) return undefined;
@@ -19,6 +13,7 @@ function basicPassword(header: string | null): string | undefined {
   return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
+/** SendGrid's signed-webhook check (Inbound Parse Security Policy and Event Webhook): ECDSA over timestamp + raw body. */
 export function verifySignature(publicKeyBase64: string, timestamp: string, body: Uint8Array, signatureBase64: string): boolean {
   try {
     return verify(
