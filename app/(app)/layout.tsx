@@ -2,9 +2,13 @@
 import Link from "next/link";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { getActor } from "@/lib/auth/session";
+import { mailFailureCounts } from "@/lib/data/mail-log";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const actor = await getActor();
+  // Admins see failures on every page, so mail that could not be processed or sent does not rot unseen.
+  const failures = await mailFailureCounts(actor);
+  const failureTotal = failures ? failures.inbound + failures.outbound : 0;
   return (
     <div className="flex min-h-screen flex-col">
       <header className="bg-slate-900 text-white">
@@ -18,6 +22,22 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               <Link href="/" className="rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white">
                 Projects
               </Link>
+              {actor.isAdmin && (
+                <Link
+                  href={failureTotal ? `/admin/mail?status=failed${failures?.inbound ? "" : "&tab=outbound"}` : "/admin/mail"}
+                  className="flex items-center gap-1.5 rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white"
+                >
+                  Mail log
+                  {failureTotal > 0 && (
+                    <span
+                      className="rounded-full bg-red-500 px-1.5 text-xs font-semibold text-white"
+                      title={`${failures?.inbound} inbound and ${failures?.outbound} outgoing mails failed`}
+                    >
+                      {failureTotal} failed
+                    </span>
+                  )}
+                </Link>
+              )}
             </nav>
           )}
           <div className="ml-auto flex items-center gap-3 text-sm">

@@ -226,8 +226,11 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
   return { noteId: note.id, iid: issue.iid };
 }
 
-/** Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`. */
-export async function processInbound(id: string): Promise<IntakeOutcome> {
+/**
+ * Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`.
+ * `notSpam`: a person replaying mail marked as spam has judged it; the spam checks do not run again.
+ */
+export async function processInbound(id: string, options: { notSpam?: boolean } = {}): Promise<IntakeOutcome> {
   const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
   try {
     const message = withoutNul(await parseSendGridBody(new Uint8Array(row.payload), row.payloadContentType));
@@ -249,12 +252,12 @@ export async function processInbound(id: string): Promise<IntakeOutcome> {
     const settings = await loadSettings(route.projectId);
     if (!settings?.enabled)
       return await finish(id, { status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
-    if (message.spamScore !== undefined && message.spamScore >= env().SPAM_SCORE_THRESHOLD)
+    if (!options.notSpam && message.spamScore !== undefined && message.spamScore >= env().SPAM_SCORE_THRESHOLD)
       return await finish(id, { status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
     const author = externalAuthor(message);
     if (!author) return await finish(id, { status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
 
-    if (route.kind === "new_issue" && (await akismetVerdict(message, author)) === "spam")
+    if (!options.notSpam && route.kind === "new_issue" && (await akismetVerdict(message, author)) === "spam")
       return await finish(id, { status: "spam", reason: "Akismet classified the mail as spam.", projectId: route.projectId });
 
     const dedupeKey = `${route.projectId}:${identity(message)}`;

@@ -1,0 +1,236 @@
+// The mail log tables (inbound and outbound), shared by the admin page and a project's mail log page.
+import Link from "next/link";
+import { ActionButton } from "@/app/_components/action-button";
+import { Badge, EmptyState, RelativeTime, cx } from "@/app/_components/ui";
+import { replayInboundAction, retryOutboundAction } from "@/app/(app)/admin/mail/actions";
+import type { Actor } from "@/lib/auth/actor";
+import { orNotFound } from "@/lib/auth/page-access";
+import { INBOUND_STATUSES, listInboundMail, listOutboundMail, OUTBOUND_STATUSES, type MailScope } from "@/lib/data/mail-log";
+
+type Tone = Parameters<typeof Badge>[0]["tone"];
+const TONES: Record<string, Tone> = {
+  created_issue: "green",
+  added_note: "green",
+  sent: "green",
+  delivered: "green",
+  duplicate: "slate",
+  ignored: "slate",
+  dev: "slate",
+  received: "blue",
+  pending: "blue",
+  sending: "blue",
+  deferred: "amber",
+  rejected: "amber",
+  spam: "amber",
+  failed: "red",
+  bounced: "red",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={TONES[status] ?? "slate"}>{status.replace("_", " ")}</Badge>;
+}
+
+export interface MailLogLinks {
+  /** The list URL with these query parameters (status filter, cursor, tab). */
+  list: (params: Record<string, string | undefined>) => string;
+  inbound: (id: string) => string;
+}
+
+export function MailLogTabs({ tab, status, statuses, links }: { tab: "inbound" | "outbound"; status?: string; statuses: readonly string[]; links: MailLogLinks }) {
+  const tabClass = (active: boolean) =>
+    cx("rounded-md px-3 py-1.5 text-sm font-medium", active ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100");
+  return (
+    <div className="mb-4 flex flex-wrap items-center gap-2">
+      <nav aria-label="Direction" className="flex gap-1">
+        <Link href={links.list({ tab: "inbound" })} className={tabClass(tab === "inbound")} aria-current={tab === "inbound" ? "page" : undefined}>
+          Inbound
+        </Link>
+        <Link href={links.list({ tab: "outbound" })} className={tabClass(tab === "outbound")} aria-current={tab === "outbound" ? "page" : undefined}>
+          Outbound
+        </Link>
+      </nav>
+      <nav aria-label="Status" className="ml-auto flex flex-wrap gap-1 text-xs">
+        <Link href={links.list({ tab })} className={cx("rounded-full px-2 py-1", !status ? "bg-indigo-100 text-indigo-800" : "text-slate-600 hover:bg-slate-100")}>
+          all
+        </Link>
+        {statuses.map((s) => (
+          <Link
+            key={s}
+            href={links.list({ tab, status: s })}
+            className={cx("rounded-full px-2 py-1", status === s ? "bg-indigo-100 text-indigo-800" : "text-slate-600 hover:bg-slate-100")}
+          >
+            {s.replace("_", " ")}
+          </Link>
+        ))}
+      </nav>
+    </div>
+  );
+}
+
+function issueLink(projectPath: string | null, iid: number | null) {
+  if (!projectPath || !iid) return null;
+  return (
+    <Link href={`/${projectPath}/issues/${iid}`} className="text-indigo-700 hover:underline">
+      {projectPath}#{iid}
+    </Link>
+  );
+}
+
+export function InboundTable({ page, links, status }: { page: Awaited<ReturnType<typeof listInboundMail>>; links: MailLogLinks; status?: string }) {
+  if (page.mails.length === 0)
+    return (
+      <EmptyState title={status ? `No inbound mail with status “${status.replace("_", " ")}”` : "No inbound mail yet"}>
+        Mail posted to the SendGrid Inbound Parse webhook is stored here before it is processed, so nothing is lost.
+      </EmptyState>
+    );
+  return (
+    <>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <thead className="bg-slate-50 text-left text-xs font-medium text-slate-500 uppercase">
+            <tr>
+              <th className="px-3 py-2">Status</th>
+              <th className="px-3 py-2">From / subject</th>
+              <th className="px-3 py-2">Reason</th>
+              <th className="px-3 py-2">Issue</th>
+              <th className="px-3 py-2">Received</th>
+              <th className="px-3 py-2">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {page.mails.map((mail) => (
+              <tr key={mail.id}>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <StatusBadge status={mail.status} />
+                </td>
+                <td className="max-w-xs px-3 py-2">
+                  <Link href={links.inbound(mail.id)} className="block truncate font-medium text-slate-900 hover:underline">
+                    {mail.subject || "(no subject)"}
+                  </Link>
+                  <span className="block truncate text-slate-500">{mail.fromAddress ?? "unknown sender"}</span>
+                </td>
+                <td className="max-w-sm px-3 py-2 text-slate-600">
+                  <span className="line-clamp-2">{mail.error ? `${mail.reason ?? ""} ${mail.error}` : mail.reason}</span>
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">{issueLink(mail.projectPath, mail.issueIid)}</td>
+                <td className="px-3 py-2 whitespace-nowrap text-slate-500">
+                  <RelativeTime date={mail.receivedAt} />
+                </td>
+                <td className="px-3 py-2 text-right">
+                  {mail.replayable && <ActionButton action={replayInboundAction.bind(null, { id: mail.id })}>Replay</ActionButton>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager nextHref={page.nextCursor ? links.list({ tab: "inbound", status, cursor: page.nextCursor }) : undefined} firstHref={links.list({ tab: "inbound", status })} />
+    </>
+  );
+}
+
+export function OutboundTable({ page, links, status }: { page: Awaited<ReturnType<typeof listOutboundMail>>; links: MailLogLinks; status?: string }) {
+  if (page.mails.length === 0)
+    return (
+      <EmptyState title={status ? `No outgoing mail with status “${status}”` : "No outgoing mail yet"}>
+        Thank-you mails, replies to customers and sign-in links appear here with their delivery state.
+      </EmptyState>
+    );
+  return (
+    <>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <thead className="bg-slate-50 text-left text-xs font-medium text-slate-500 uppercase">
+            <tr>
+              <th className="px-3 py-2">Status</th>
+              <th className="px-3 py-2">To / subject</th>
+              <th className="px-3 py-2">Kind</th>
+              <th className="px-3 py-2">Attempts / error</th>
+              <th className="px-3 py-2">Issue</th>
+              <th className="px-3 py-2">Queued</th>
+              <th className="px-3 py-2">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {page.mails.map((mail) => (
+              <tr key={mail.id}>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <StatusBadge status={mail.status} />
+                </td>
+                <td className="max-w-xs px-3 py-2">
+                  <span className="block truncate font-medium text-slate-900">{mail.subject}</span>
+                  <span className="block truncate text-slate-500">{mail.to}</span>
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap text-slate-600">{mail.kind.replace("_", " ")}</td>
+                <td className="max-w-sm px-3 py-2 text-slate-600">
+                  <span className="line-clamp-2">
+                    {mail.attempts} {mail.attempts === 1 ? "attempt" : "attempts"}
+                    {mail.error && ` · ${mail.error}`}
+                  </span>
+                  {mail.providerMessageId && <span className="block truncate text-xs text-slate-400">SendGrid id {mail.providerMessageId}</span>}
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">{issueLink(mail.projectPath, mail.issueIid)}</td>
+                <td className="px-3 py-2 whitespace-nowrap text-slate-500">
+                  <RelativeTime date={mail.createdAt} />
+                </td>
+                <td className="px-3 py-2 text-right">
+                  {mail.retryable && <ActionButton action={retryOutboundAction.bind(null, { id: mail.id })}>Retry</ActionButton>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager nextHref={page.nextCursor ? links.list({ tab: "outbound", status, cursor: page.nextCursor }) : undefined} firstHref={links.list({ tab: "outbound", status })} />
+    </>
+  );
+}
+
+function Pager({ nextHref, firstHref }: { nextHref?: string; firstHref: string }) {
+  return (
+    <nav aria-label="Pagination" className="mt-3 flex justify-end gap-3 text-sm">
+      <Link href={firstHref} className="text-indigo-700 hover:underline">
+        Newest
+      </Link>
+      {nextHref ? (
+        <Link href={nextHref} className="text-indigo-700 hover:underline">
+          Older →
+        </Link>
+      ) : (
+        <span className="text-slate-400">No older mail</span>
+      )}
+    </nav>
+  );
+}
+
+type SearchParams = Record<string, string | string[] | undefined>;
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) || undefined;
+
+/** Reads ?tab=&status=&cursor= and renders the right table; the data functions check who may see what. */
+export async function MailLog({ actor, scope, searchParams, links }: { actor: Actor; scope: MailScope; searchParams: SearchParams; links: MailLogLinks }) {
+  const tab = one(searchParams.tab) === "outbound" ? "outbound" : "inbound";
+  const statuses = tab === "inbound" ? INBOUND_STATUSES : OUTBOUND_STATUSES;
+  const status = (statuses as readonly string[]).includes(one(searchParams.status) ?? "") ? one(searchParams.status) : undefined;
+  const query = { status, cursor: one(searchParams.cursor) };
+  return (
+    <>
+      <MailLogTabs tab={tab} status={status} statuses={statuses} links={links} />
+      {tab === "inbound" ? (
+        <InboundTable page={await orNotFound(listInboundMail(actor, scope, query))} links={links} status={status} />
+      ) : (
+        <OutboundTable page={await orNotFound(listOutboundMail(actor, scope, query))} links={links} status={status} />
+      )}
+    </>
+  );
+}
+
+/** `base?tab=…&status=…&cursor=…` without empty parameters. */
+export function mailLogHref(base: string, params: Record<string, string | undefined>) {
+  const search = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => !!entry[1]));
+  const query = search.toString();
+  return query ? `${base}?${query}` : base;
+}
