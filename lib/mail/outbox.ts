@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { db, type Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { describeSendGridError, sendViaSendGrid } from "./sendgrid";
+import { describeSendGridError, rateLimitResetAt, sendViaSendGrid } from "./sendgrid";
 
 export interface MailInput {
   /** What the mail is for, e.g. "sign_in", "thank_you". */
@@ -106,6 +106,14 @@ function backoffMs(attempts: number): number {
   return Math.min(60 * 60_000, 30_000 * 2 ** (attempts - 1)) * (0.75 + Math.random() * 0.5);
 }
 
+/** A 429 is retried when SendGrid's window resets (plus jitter, so senders do not stampede); else backoff. */
+function nextAttempt(error: unknown, attempts: number): Date {
+  const reset = rateLimitResetAt(error);
+  const backoff = Date.now() + backoffMs(attempts);
+  if (!reset) return new Date(backoff);
+  return new Date(Math.min(Math.max(reset.getTime(), Date.now()) + Math.random() * 5_000, Date.now() + 60 * 60_000));
+}
+
 export interface DeliveryResult {
   sent: number;
   failed: number;
@@ -143,7 +151,7 @@ export async function deliverOutbox(options: { ids?: string[]; limit?: number } 
       await db().outboundEmail.update({
         where: { id: row.id },
         data: again
-          ? { status: "pending", error: message, lockedUntil: null, nextAttemptAt: new Date(Date.now() + backoffMs(row.attempts)) }
+          ? { status: "pending", error: message, lockedUntil: null, nextAttemptAt: nextAttempt(error, row.attempts) }
           : { status: "failed", error: message, lockedUntil: null, ...redact },
       });
       if (again) result.retrying++;

@@ -16,6 +16,8 @@ export interface SendGridMessage {
 
 let configured: { key: string; base: string } | undefined;
 
+const SEND_TIMEOUT_MS = 30_000;
+
 function client(): typeof sgMail {
   const { SENDGRID_API_KEY: key, SENDGRID_API_BASE_URL: base } = env();
   if (!key) throw new Error("SENDGRID_API_KEY is not set.");
@@ -25,6 +27,9 @@ function client(): typeof sgMail {
     sgMail.setClient(sgClient);
     sgMail.setApiKey(key);
     sgClient.setDefaultRequest("baseUrl", base);
+    // A hung connection must not hold an outbox claim forever: give up, and the row is retried later.
+    // (The SDK passes unknown default-request keys through to axios; its types only list the documented ones.)
+    sgClient.setDefaultRequest({ timeout: SEND_TIMEOUT_MS } as unknown as Parameters<Client["setDefaultRequest"]>[0]);
     configured = { key, base };
   }
   return sgMail;
@@ -51,4 +56,13 @@ export function describeSendGridError(error: unknown): string {
   const e = error as { code?: number; message?: string; response?: { body?: { errors?: { message?: string }[] } } };
   const details = e.response?.body?.errors?.map((x) => x.message).filter(Boolean).join("; ");
   return [e.code ? `SendGrid ${e.code}` : undefined, details || e.message].filter(Boolean).join(": ");
+}
+
+/** When SendGrid says a rate-limited request may be repeated (X-RateLimit-Reset, Unix seconds), if it said. */
+export function rateLimitResetAt(error: unknown): Date | undefined {
+  const e = error as { code?: number; response?: { headers?: Record<string, unknown> } };
+  if (e.code !== 429) return undefined;
+  const raw = e.response?.headers?.["x-ratelimit-reset"];
+  const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined;
 }

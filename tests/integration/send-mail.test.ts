@@ -79,6 +79,18 @@ describe("sendMail", () => {
     expect(row.error).toMatch(/SendGrid 400: The from address does not match/);
   });
 
+  it("retries a rate-limited mail when SendGrid's window resets (X-RateLimit-Reset), not before", async () => {
+    useSendGrid(true);
+    const resetAt = Math.floor(Date.now() / 1000) + 120;
+    sendgrid.failNext({ status: 429, body: { errors: [{ message: "too many requests" }] }, headers: { "X-RateLimit-Reset": String(resetAt) } });
+    const result = await sendMail({ kind: "test", to: to(), subject: "Later", text: "t", html: "<p>t</p>" });
+    const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
+    expect(row.status).toBe("pending");
+    expect(row.error).toContain("SendGrid 429");
+    expect(row.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(resetAt * 1000);
+    expect(row.nextAttemptAt!.getTime()).toBeLessThan(resetAt * 1000 + 10_000);
+  });
+
   it("keeps mail in the dev mailbox without an API key, and sends nothing", async () => {
     useSendGrid(false);
     const before = sendgrid.accepted.length;
