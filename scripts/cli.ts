@@ -10,6 +10,7 @@ import { deliverOutbox } from "@/lib/mail/outbox";
 import { processInbound } from "@/lib/service-desk/intake";
 import { connectPostgres, pgliteConnection } from "@/lib/db/connect";
 import { migrate, migrationsCurrent } from "@/lib/db/migrate";
+import { createAccessToken } from "@/lib/data/access-tokens";
 import { addMember } from "@/lib/data/members";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
@@ -31,9 +32,10 @@ Commands:
                                                        post a mail to a running app exactly as SendGrid would
                                                        (Send Raw mode, or the default parsed mode with --parsed)
   inbound:replay <id> | --failed                       process stored inbound mail again
+  token:create <email> [--name N] [--scope api|read_api] [--expires yyyy-mm-dd]
+                                                       create a REST API token (printed as the last line)
   outbox:drain                                         send every due mail in the outbox
 
-Later releases add: token:create.
 Database: DATABASE_URL when set, else the embedded database in PGLITE_DATA_DIR (default .data/pglite).`;
 
 // The CLI is run by whoever administers the server: it acts with an instance admin's rights.
@@ -149,6 +151,21 @@ commands["inbound:replay"] = async (argv) => {
     lines.push(JSON.stringify({ status: outcome.status, inboundEmailId: id, issueIid: outcome.issueIid, reason: outcome.reason }));
   }
   return lines.join("\n");
+};
+
+commands["token:create"] = async (argv) => {
+  const { values, positionals: rest } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: "string" }, scope: { type: "string", multiple: true }, expires: { type: "string" } },
+  });
+  const [email] = positionals(rest, 1, "token:create <email> [--name N] [--scope api|read_api] [--expires yyyy-mm-dd]");
+  await prepareDatabase();
+  const user = await findActorByEmail(email);
+  if (!user) throw new Error(`No user with email ${email}: create one with \`npm run cli -- user:create ${email}\`.`);
+  const token = await createAccessToken(user, { name: values.name ?? "cli", scopes: (values.scope ?? ["api"]) as ("api" | "read_api")[], expiresAt: values.expires });
+  // The token is the last line, so scripts can take it with `tail -n 1`.
+  return [`Created token "${token.name}" (${token.scopes.join(", ")}) for ${user.email}. It is shown only once:`, token.token].join("\n");
 };
 
 commands["outbox:drain"] = async () => {

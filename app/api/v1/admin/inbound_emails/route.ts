@@ -1,0 +1,23 @@
+// GET /api/v1/admin/inbound_emails?status= — stored inbound mail (instance admins).
+import { apiRoute } from "@/lib/api/handler";
+import { listInboundMail } from "@/lib/data/mail-log";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute(async ({ actor, url }) => {
+  const page = await listInboundMail(actor, {}, { status: url.searchParams.get("status") || undefined, cursor: url.searchParams.get("cursor") || undefined });
+  return page.mails.map((mail) => ({
+    id: mail.id,
+    status: mail.status,
+    reason: mail.reason,
+    error: mail.error,
+    from: mail.fromAddress,
+    subject: mail.subject,
+    size: mail.size,
+    attempts: mail.attempts,
+    source: mail.source,
+    project_path: mail.projectPath,
+    issue_iid: mail.issueIid,
+    received_at: mail.receivedAt.toISOString(),
+  }));
+});
