@@ -342,19 +342,26 @@ export const TOKEN_SCOPES = ["api", "read_api"] as const;
 export const createAccessTokenSchema = z.object({
   name: z.string().trim().min(1, "Give the token a name.").max(255, "Name is too long (255 characters at most)."),
   scopes: z.array(z.enum(TOKEN_SCOPES, "Choose api or read_api.")).min(1, "Choose at least one scope.").max(2),
-  // yyyy-mm-dd (a date input) or empty for no expiry; must be in the future.
+  // yyyy-mm-dd (a date input) or empty for no expiry; must be in the future. Stays a string (forms and
+  // server actions pass it as typed); tokenExpiry() turns it into the instant.
   expiresAt: z
     .string()
     .trim()
     .optional()
-    .transform((value, ctx) => {
-      if (!value) return undefined;
-      const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T23:59:59.999Z`) : new Date(NaN);
-      if (Number.isNaN(date.getTime())) ctx.addIssue({ code: "custom", message: "Enter a date as yyyy-mm-dd." });
+    .superRefine((value, ctx) => {
+      if (!value) return;
+      const date = tokenExpiry(value);
+      if (!date) ctx.addIssue({ code: "custom", message: "Enter a date as yyyy-mm-dd." });
       else if (date.getTime() <= Date.now()) ctx.addIssue({ code: "custom", message: "The expiry date must be in the future." });
-      return date;
     }),
 });
+
+/** The end (UTC) of a yyyy-mm-dd expiry date, or undefined for an empty or malformed one. */
+export function tokenExpiry(value: string | undefined): Date | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const date = new Date(`${value}T23:59:59.999Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
 export type CreateAccessTokenInput = z.input<typeof createAccessTokenSchema>;
 
 export const revokeAccessTokenSchema = z.object({ id: z.number().int().positive() });

@@ -43,6 +43,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <div className="ml-auto flex items-center gap-3 text-sm">
             {actor ? (
               <>
+                <Link href="/profile/tokens" className="text-slate-300 hover:text-white" title="Access tokens">
+                  Tokens
+                </Link>
                 <span className="text-slate-300" title={actor.email}>
                   {actor.name ?? actor.username}
                   {actor.isAdmin && <span className="ml-2 rounded bg-amber-500/20 px-1.5 py-0.5 text-xs text-amber-200">admin</span>}

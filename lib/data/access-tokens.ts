@@ -5,7 +5,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { actorSelect } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
-import { createAccessTokenSchema, type CreateAccessTokenInput } from "@/lib/schemas";
+import { createAccessTokenSchema, tokenExpiry, type CreateAccessTokenInput } from "@/lib/schemas";
 import { fieldErrorsOf } from "./validation";
 
 // Recognisable prefix (like GitLab's glpat-) so secret scanners and people can tell what leaked.
@@ -27,7 +27,7 @@ export async function createAccessToken(actor: Actor | null, input: CreateAccess
       userId: actor.id,
       name: parsed.data.name,
       scopes: [...new Set(parsed.data.scopes)],
-      expiresAt: parsed.data.expiresAt ?? null,
+      expiresAt: tokenExpiry(parsed.data.expiresAt) ?? null,
       tokenHash: hashToken(token),
       tokenStart: token.slice(0, TOKEN_PREFIX.length + 4),
     },
