@@ -31,7 +31,7 @@ async function call<P>(route: Route<P>, params: P, options: { token?: string; me
   return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
 }
 
-const tokenFor = async (actor: Actor, scopes: ("api" | "read_api")[] = ["api"]) => (await createAccessToken(actor, { name: "test", scopes })).token;
+const tokenFor = async (actor: Actor | null, scopes: ("api" | "read_api")[] = ["api"]) => (await createAccessToken(actor, { name: "test", scopes })).token;
 
 describe("personal access tokens", () => {
   it("are shown once, stored as a hash, and resolve to their user until revoked", async () => {
@@ -121,7 +121,7 @@ describe("notes", () => {
     await deliver(eml({ to: `incoming+${projectKey(project)}@localhost`, subject: "Broken" }));
     const token = await tokenFor(actors.developer);
     const posted = await call(notesPost, { id: String(projectId), iid: "1" }, { token, method: "POST", body: { body: "Fixed in **1.2**" } });
-    expect(posted).toMatchObject({ status: 201, json: { body: "Fixed in **1.2**", internal: false, system: false, author: { username: actors.developer.username }, external_author: null } });
+    expect(posted).toMatchObject({ status: 201, json: { body: "Fixed in **1.2**", internal: false, system: false, author: { username: actors.developer!.username }, external_author: null } });
     const mails = await db().outboundEmail.findMany({ where: { kind: "new_note", issue: { projectId } } });
     expect(mails).toEqual([expect.objectContaining({ to: "jake@customer.example", subject: "Re: Broken (#1)" })]);
 
