@@ -1,4 +1,4 @@
-// Project shell: sidebar (Issues, Service Desk, Members, Settings) next to the page.
+// Project shell: sidebar (Issues, Service Desk, Templates, Members, Settings) next to the page.
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { projectFromParams, type ProjectParams } from "./project-context";
 import { SidebarLink } from "./sidebar-link";
@@ -18,15 +18,18 @@ export default async function ProjectLayout({ children, params }: { children: Re
         <nav className="space-y-0.5" aria-label="Project">
           <SidebarLink href={`${base}/issues`}>Issues</SidebarLink>
           <SidebarLink href={`${base}/service-desk`}>Service Desk</SidebarLink>
+          <SidebarLink href={`${base}/templates`}>Templates</SidebarLink>
           <SidebarLink href={`${base}/members`}>Members</SidebarLink>
           {project.permissions["project:settings"] && <SidebarLink href={`${base}/settings`}>Settings</SidebarLink>}
         </nav>
       </aside>
       <main className="min-w-0 flex-1">
-        <nav className="mb-4 flex gap-3 text-sm md:hidden" aria-label="Project">
+        <nav className="mb-4 flex flex-wrap gap-3 text-sm md:hidden" aria-label="Project">
           <SidebarLink href={`${base}/issues`}>Issues</SidebarLink>
           <SidebarLink href={`${base}/service-desk`}>Service Desk</SidebarLink>
+          <SidebarLink href={`${base}/templates`}>Templates</SidebarLink>
           <SidebarLink href={`${base}/members`}>Members</SidebarLink>
+          {project.permissions["project:settings"] && <SidebarLink href={`${base}/settings`}>Settings</SidebarLink>}
         </nav>
         {children}
       </main>
