@@ -1,0 +1,41 @@
+// The issue page's right column: assignees, labels and (Service Desk issues, Reporter and up) external
+// participants. Loads its own data, cut by getIssueSidebar to what the signed-in user may see and change.
+import { getActor } from "@/lib/auth/session";
+import { orNotFound } from "@/lib/auth/page-access";
+import { getIssueSidebar } from "@/lib/data/issue-sidebar";
+import { SidebarAssignees } from "./sidebar-assignees";
+import { SidebarLabels } from "./sidebar-labels";
+import { SidebarParticipants } from "./sidebar-participants";
+
+export async function IssueSidebar({ projectPath, iid }: { projectPath: string; iid: number }) {
+  const actor = await getActor();
+  const data = await orNotFound(getIssueSidebar(actor, projectPath, iid));
+  const { permissions } = data;
+  return (
+    <aside aria-label="Issue details" className="divide-y divide-slate-200 text-sm">
+      <SidebarAssignees
+        projectPath={data.projectPath}
+        iid={data.iid}
+        currentUserId={data.currentUserId}
+        assignees={data.assignees}
+        members={data.assignableMembers}
+        canEdit={permissions.canTriage}
+      />
+      <SidebarLabels
+        projectPath={data.projectPath}
+        iid={data.iid}
+        labels={data.labels}
+        projectLabels={data.projectLabels}
+        canEdit={permissions.canTriage}
+      />
+      {permissions.canManageParticipants && (
+        <SidebarParticipants
+          projectPath={data.projectPath}
+          iid={data.iid}
+          participants={data.participants.map(({ id, email, status }) => ({ id, email, status }))}
+          max={data.maxParticipants}
+        />
+      )}
+    </aside>
+  );
+}
