@@ -48,6 +48,8 @@ export function errorResponse(error: unknown): Response {
     console.error("API error:", error);
     return message(500, "500 Internal Server Error");
   }
+  // A refusal tied to a field (also a conflict such as a taken alias suffix) reads like GitLab's validation errors.
+  if (error.code === "conflict" && error.fieldErrors) return badRequest(error);
   switch (error.code) {
     case "bad_request":
       return badRequest(error);

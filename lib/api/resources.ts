@@ -1,8 +1,10 @@
 // REST API resources: resolving `:id` (numeric or URL-encoded full path) and the GitLab-shaped JSON of each
 // entity (snake_case, DESIGN.md "REST API"). Only the fields listed there and a few harmless extras.
-import { env } from "@/lib/env";
+import type { ServiceDeskSettingsView } from "@/lib/data/service-desk";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { notFound } from "@/lib/errors";
+import type { ServiceDeskSettingsInput } from "@/lib/schemas";
 
 /** The project's full path for an API `:id`; unknown ids are 404 like projects the user may not see. */
 export async function projectPathFromApiId(id: string): Promise<string> {
@@ -75,4 +77,45 @@ export function noteJson(note: ApiNote, issueIid: number) {
     created_at: iso(note.createdAt),
     updated_at: iso(note.updatedAt ?? note.createdAt),
   };
+}
+
+// Service Desk settings: API (GitLab) field names ↔ the settings form's.
+const SERVICE_DESK_FIELDS = {
+  enabled: "enabled",
+  project_key: "projectKey",
+  outgoing_name: "outgoingName",
+  issue_template_key: "issueTemplateKey",
+  tickets_confidential_by_default: "ticketsConfidentialByDefault",
+  reopen_issue_on_external_participant_note: "reopenIssueOnExternalParticipantNote",
+  add_external_participants_from_cc: "addExternalParticipantsFromCc",
+  send_thank_you_email: "sendThankYouEmail",
+  email_on_close: "emailOnClose",
+} as const satisfies Record<string, keyof ServiceDeskSettingsInput>;
+
+export function serviceDeskJson(view: ServiceDeskSettingsView) {
+  const values = view.values;
+  return {
+    enabled: values.enabled,
+    service_desk_address: view.address,
+    alias_address: view.alias?.address ?? null,
+    project_key: values.projectKey || null,
+    outgoing_name: values.outgoingName || null,
+    issue_template_key: values.issueTemplateKey || null,
+    tickets_confidential_by_default: values.ticketsConfidentialByDefault,
+    reopen_issue_on_external_participant_note: values.reopenIssueOnExternalParticipantNote,
+    add_external_participants_from_cc: values.addExternalParticipantsFromCc,
+    send_thank_you_email: values.sendThankYouEmail,
+    email_on_close: values.emailOnClose,
+  };
+}
+
+/** A PUT body (JSON, or form-encoded "true"/"false") → the settings input; unknown fields are ignored. */
+export function serviceDeskInputFromApi(body: Record<string, unknown>): Partial<Record<keyof ServiceDeskSettingsInput, unknown>> {
+  const input: Partial<Record<keyof ServiceDeskSettingsInput, unknown>> = {};
+  for (const [apiName, field] of Object.entries(SERVICE_DESK_FIELDS)) {
+    if (!(apiName in body)) continue;
+    const value = body[apiName];
+    input[field] = value === "true" ? true : value === "false" ? false : value;
+  }
+  return input;
 }

@@ -12,26 +12,9 @@ import { createIssue } from "@/lib/data/issues";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { db } from "@/lib/db/client";
 import { projectKey } from "@/lib/service-desk/address";
+import { call, tokenFor } from "../support/api";
 import { deliver, eml } from "../support/mail";
 import { makeProjectWithMembers, makeUser, outcome } from "./helpers";
-import type { Actor } from "@/lib/auth/actor";
-
-type Route<P> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;
-
-async function call<P>(route: Route<P>, params: P, options: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers["private-token"] = options.token;
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-    headers["content-type"] ??= "application/json";
-  }
-  const response = await route(new Request("http://localhost/api/v1/x", { method: options.method ?? "GET", headers, body }), { params: Promise.resolve(params) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
-}
-
-const tokenFor = async (actor: Actor | null, scopes: ("api" | "read_api")[] = ["api"]) => (await createAccessToken(actor, { name: "test", scopes })).token;
 
 describe("personal access tokens", () => {
   it("are shown once, stored as a hash, and resolve to their user until revoked", async () => {
