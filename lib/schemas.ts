@@ -144,7 +144,19 @@ export const issueListQuerySchema = z.object({
   ),
   direction: z.enum(["next", "prev"], "This page link is not valid.").default("next"),
 });
-export type IssueListInput = z.input<typeof issueListQuerySchema>;
+/** What callers pass (URL strings or typed values); preprocessing makes zod's own input type all `unknown`. */
+export interface IssueListInput {
+  state?: IssueListState;
+  serviceDesk?: boolean | string;
+  labels?: readonly string[] | string;
+  assignee?: string;
+  author?: string;
+  awaiting?: boolean | string;
+  search?: string;
+  sort?: IssueListSort;
+  cursor?: string;
+  direction?: "next" | "prev";
+}
 export type IssueListQuery = z.output<typeof issueListQuerySchema>;
 
 /** `#123` → 123; anything else is text (so a plain "123" searches text, as in GitLab). */

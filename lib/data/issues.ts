@@ -1,16 +1,13 @@
-// Issues: create (iid allocated atomically), list with state tabs, open one with its notes, close/reopen.
+// Issues: create (iid allocated atomically), open one with its notes, close/reopen (lists: issue-list.ts).
 import type { Actor } from "@/lib/auth/actor";
 import { can, type ProjectAction } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import type { IssueState } from "@/lib/generated/prisma/enums";
 import { createIssueSchema, type CreateIssueInput } from "@/lib/schemas";
-import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { mailParticipants } from "@/lib/service-desk/notifications";
 import { loadProjectAccess, requireProject } from "./access";
 import { fieldErrorsOf } from "./validation";
-
-export type StateFilter = "opened" | "closed" | "all";
 
 const userSelect = { id: true, username: true, name: true, email: true } as const;
 
@@ -33,61 +30,18 @@ export async function createIssue(actor: Actor | null, projectPath: string, inpu
   });
 }
 
-export interface IssueListItem {
-  iid: number;
-  title: string;
-  state: IssueState;
-  confidential: boolean;
-  author: { username: string; name: string | null };
-  externalAuthor: string | null;
-  notes: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** Inbound mails that became this issue or one of its notes: how routing matched them (Reporter and up). */
+const threadedEmailStatuses = ["created_issue", "added_note"];
 
-/** The project's issues the actor may see (confidential ones only for Reporter and up), with tab counts. */
-export async function listIssues(
-  actor: Actor | null,
-  projectPath: string,
-  state: StateFilter = "opened",
-  options: { serviceDesk?: boolean } = {},
-) {
-  const { project, role } = await requireProject(actor, projectPath, "issue:read");
-  const visible = {
-    projectId: project.id,
-    ...(can(role, "issue:read_confidential") ? {} : { confidential: false }),
-    ...(options.serviceDesk ? { authorId: SUPPORT_BOT_ID } : {}),
-  };
-  const [rows, counts] = await Promise.all([
-    db().issue.findMany({
-      where: { ...visible, ...(state === "all" ? {} : { state: state === "opened" ? "OPENED" : "CLOSED" }) },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: 100,
-      select: {
-        iid: true,
-        title: true,
-        state: true,
-        confidential: true,
-        externalAuthor: true,
-        createdAt: true,
-        updatedAt: true,
-        author: { select: { username: true, name: true } },
-        _count: { select: { notes: { where: { system: false, ...(can(role, "issue:read_confidential") ? {} : { internal: false }) } } } },
-      },
-    }),
-    db().issue.groupBy({ by: ["state"], where: visible, _count: { _all: true } }),
-  ]);
-  const count = (s: IssueState) => counts.find((c) => c.state === s)?._count._all ?? 0;
-  return {
-    issues: rows.map(({ _count, ...row }): IssueListItem => ({ ...row, notes: _count.notes })),
-    counts: { opened: count("OPENED"), closed: count("CLOSED"), all: count("OPENED") + count("CLOSED") },
-  };
-}
-
-/** One issue with the notes the actor may see; 404 for what the actor may not see. */
+/**
+ * One issue with the notes and attachments the actor may see; 404 for what the actor may not see. For
+ * Reporters and up it also carries the mails that created the issue or added notes (`emails`), so the thread
+ * can say why each landed here. A fixed number of queries, whatever the length of the thread.
+ */
 export async function getIssue(actor: Actor | null, projectPath: string, iid: number) {
   const { project, role } = await loadProjectAccess(actor, projectPath);
   if (!Number.isInteger(iid) || iid < 1) throw notFound("Issue");
+  const team = can(role, "issue:read_confidential");
   const issue = await db().issue.findUnique({
     where: { projectId_iid: { projectId: project.id, iid } },
     select: {
@@ -98,13 +52,14 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
       state: true,
       confidential: true,
       externalAuthor: true,
+      awaitingReply: true,
       createdAt: true,
       updatedAt: true,
       closedAt: true,
       author: { select: userSelect },
       closedBy: { select: userSelect },
       notes: {
-        where: can(role, "issue:read_confidential") ? {} : { internal: false },
+        where: team ? {} : { internal: false },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         select: {
           id: true,
@@ -116,11 +71,24 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
           author: { select: userSelect },
         },
       },
+      // A file on an internal note is as private as the note.
+      attachments: {
+        where: team ? {} : { OR: [{ noteId: null }, { note: { internal: false } }] },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: { id: true, filename: true, contentType: true, size: true, noteId: true },
+      },
+      inboundEmails: {
+        // An empty list matches nothing: Guests never learn addresses or Message-IDs.
+        where: { status: { in: team ? threadedEmailStatuses : [] } },
+        orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
+        select: { id: true, status: true, noteId: true, reason: true, messageId: true, fromAddress: true, receivedAt: true },
+      },
     },
   });
-  if (!issue || (issue.confidential && !can(role, "issue:read_confidential")) || !can(role, "issue:read"))
+  if (!issue || (issue.confidential && !team) || !can(role, "issue:read"))
     throw notFound("Issue");
-  return issue;
+  const { inboundEmails, ...rest } = issue;
+  return { ...rest, emails: team ? inboundEmails : [] };
 }
 
 export type IssueDetail = Awaited<ReturnType<typeof getIssue>>;

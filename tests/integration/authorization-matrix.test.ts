@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
-import { createIssue, getIssue, listIssues, setIssueState } from "@/lib/data/issues";
+import { createIssue, getIssue, setIssueState } from "@/lib/data/issues";
+import { listIssues } from "@/lib/data/issue-list";
 import { addMember, changeMemberRole, listMembers, removeMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
 import { getProject } from "@/lib/data/projects";
@@ -63,7 +64,7 @@ const ACTIONS: Record<keyof typeof MATRIX, Action> = {
     run: (actor, { fx }) => getProject(actor, fx.fullPath),
   }),
   listIssues: action({
-    run: (actor, { fx }) => listIssues(actor, fx.fullPath, "all"),
+    run: (actor, { fx }) => listIssues(actor, fx.fullPath, { state: "all" }),
   }),
   "getIssue (public)": action({
     run: (actor, { fx, publicIid }) => getIssue(actor, fx.fullPath, publicIid),
@@ -267,9 +268,9 @@ describe("what Guests do not see", () => {
     ]);
 
     const guestList = await listIssues(guest, fx.fullPath);
-    expect(guestList.issues.find((i) => i.iid === iid)?.notes).toBe(1);
+    expect(guestList.issues.find((i) => i.iid === iid)?.commentCount).toBe(1);
     const reporterList = await listIssues(reporter, fx.fullPath);
-    expect(reporterList.issues.find((i) => i.iid === iid)?.notes).toBe(2);
+    expect(reporterList.issues.find((i) => i.iid === iid)?.commentCount).toBe(2);
   });
 
   it("confidential issues are hidden from Guests in listIssues and its counts", async () => {
@@ -282,15 +283,15 @@ describe("what Guests do not see", () => {
     const secretClosed = await createIssue(owner, fx.fullPath, { title: "secret closed", confidential: true });
     await setIssueState(owner, fx.fullPath, secretClosed.iid, "close");
 
-    const g = await listIssues(guest, fx.fullPath, "all");
+    const g = await listIssues(guest, fx.fullPath, { state: "all" });
     expect(g.issues.map((i) => i.title).sort()).toEqual(["public closed", "public open"]);
     expect(g.counts).toEqual({ opened: 1, closed: 1, all: 2 });
-    expect((await listIssues(guest, fx.fullPath, "opened")).issues.map((i) => i.title)).toEqual(["public open"]);
+    expect((await listIssues(guest, fx.fullPath, { state: "opened" })).issues.map((i) => i.title)).toEqual(["public open"]);
 
-    const r = await listIssues(reporter, fx.fullPath, "all");
+    const r = await listIssues(reporter, fx.fullPath, { state: "all" });
     expect(r.issues.map((i) => i.title).sort()).toEqual(["public closed", "public open", "secret closed", "secret open"]);
     expect(r.counts).toEqual({ opened: 2, closed: 2, all: 4 });
-    expect((await listIssues(reporter, fx.fullPath, "closed")).issues.map((i) => i.title).sort()).toEqual([
+    expect((await listIssues(reporter, fx.fullPath, { state: "closed" })).issues.map((i) => i.title).sort()).toEqual([
       "public closed",
       "secret closed",
     ]);

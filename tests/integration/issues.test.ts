@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
-import { createIssue, getIssue, listIssues, setIssueState } from "@/lib/data/issues";
+import { createIssue, getIssue, setIssueState } from "@/lib/data/issues";
+import { listIssues } from "@/lib/data/issue-list";
 import { addNote } from "@/lib/data/notes";
 import { appError, backend, makeProjectWithMembers, sleep } from "./helpers";
 
@@ -35,7 +36,7 @@ describe("issue iids", () => {
     expect(created.map((c) => c.iid).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const project = await db().project.findUniqueOrThrow({ where: { id: fx.projectId } });
     expect(project.lastIssueIid).toBe(20);
-    expect((await listIssues(fx.actors.owner, fx.fullPath, "all")).counts.all).toBe(20);
+    expect((await listIssues(fx.actors.owner, fx.fullPath, { state: "all" })).counts.all).toBe(20);
   });
 
   it("are not used up by a refused or invalid create", async () => {
@@ -77,7 +78,7 @@ describe("close and reopen", () => {
       ["reopened", reporter!.id],
     ]);
     // System notes are not comments: the list's note count ignores them.
-    expect((await listIssues(reporter, fx.fullPath)).issues.find((i) => i.iid === iid)?.notes).toBe(0);
+    expect((await listIssues(reporter, fx.fullPath)).issues.find((i) => i.iid === iid)?.commentCount).toBe(0);
   });
 
   it("moves the issue between the opened and closed tabs", async () => {
@@ -86,8 +87,8 @@ describe("close and reopen", () => {
     const { iid } = await createIssue(owner, fx.fullPath, { title: "tabs" });
     await createIssue(owner, fx.fullPath, { title: "stays open" });
     await setIssueState(owner, fx.fullPath, iid, "close");
-    const opened = await listIssues(owner, fx.fullPath, "opened");
-    const closed = await listIssues(owner, fx.fullPath, "closed");
+    const opened = await listIssues(owner, fx.fullPath, { state: "opened" });
+    const closed = await listIssues(owner, fx.fullPath, { state: "closed" });
     expect(opened.issues.map((i) => i.title)).toEqual(["stays open"]);
     expect(closed.issues.map((i) => i.title)).toEqual(["tabs"]);
     expect(closed.counts).toEqual({ opened: 1, closed: 1, all: 2 });

@@ -8,7 +8,6 @@ import { createIssue, setIssueState } from "@/lib/data/issues";
 import { addMember, changeMemberRole, removeMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
 import { deliverOutbox } from "@/lib/mail/outbox";
-import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import {
   addMemberSchema,
   addNoteSchema,
@@ -16,7 +15,6 @@ import {
   createIssueSchema,
   removeMemberSchema,
   setIssueStateSchema,
-  setServiceDeskSchema,
 } from "@/lib/schemas";
 
 export const createIssueAction = action(createIssueSchema, async ({ projectPath, ...input }, actor) => {
@@ -56,10 +54,4 @@ export const removeMemberAction = action(removeMemberSchema, async ({ projectPat
   const result = await removeMember(actor, projectPath, userId);
   revalidatePath(`/${projectPath}`, "layout");
   return result;
-});
-
-export const setServiceDeskEnabledAction = action(setServiceDeskSchema, async ({ projectPath, enabled }, actor) => {
-  const result = await setServiceDeskEnabled(actor, projectPath, enabled);
-  revalidatePath(`/${projectPath}/service-desk`);
-  return { enabled: result.enabled };
 });

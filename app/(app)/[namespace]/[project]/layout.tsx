@@ -1,4 +1,5 @@
-// Project shell: sidebar (Issues, Service Desk, Templates, Members, Settings) next to the page.
+// Project shell: sidebar (Issues, Service Desk, Templates, Members, Mail log, Settings) next to the page; each
+// link only for the roles whose pages would not answer 404.
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { projectFromParams, type ProjectParams } from "./project-context";
 import { SidebarLink } from "./sidebar-link";
@@ -6,6 +7,16 @@ import { SidebarLink } from "./sidebar-link";
 export default async function ProjectLayout({ children, params }: { children: React.ReactNode; params: Promise<ProjectParams> }) {
   const { project } = await projectFromParams(params);
   const base = `/${project.fullPath}`;
+  const can = project.permissions;
+  const links = [
+    { href: `${base}/issues`, label: "Issues", show: true },
+    // Service Desk issues are confidential by default: the tracker is for Reporters and up.
+    { href: `${base}/service-desk`, label: "Service Desk", show: can["issue:read_confidential"] },
+    { href: `${base}/templates`, label: "Templates", show: true },
+    { href: `${base}/members`, label: "Members", show: true },
+    { href: `${base}/mail-log`, label: "Mail log", show: can["project:settings"] },
+    { href: `${base}/settings`, label: "Settings", show: can["project:settings"] },
+  ].filter((link) => link.show);
   return (
     <div className="mx-auto flex max-w-7xl gap-8 px-4 py-6">
       <aside className="hidden w-56 shrink-0 md:block">
@@ -16,20 +27,20 @@ export default async function ProjectLayout({ children, params }: { children: Re
           </div>
         </div>
         <nav className="space-y-0.5" aria-label="Project">
-          <SidebarLink href={`${base}/issues`}>Issues</SidebarLink>
-          <SidebarLink href={`${base}/service-desk`}>Service Desk</SidebarLink>
-          <SidebarLink href={`${base}/templates`}>Templates</SidebarLink>
-          <SidebarLink href={`${base}/members`}>Members</SidebarLink>
-          {project.permissions["project:settings"] && <SidebarLink href={`${base}/settings`}>Settings</SidebarLink>}
+          {links.map((link) => (
+            <SidebarLink key={link.href} href={link.href}>
+              {link.label}
+            </SidebarLink>
+          ))}
         </nav>
       </aside>
       <main className="min-w-0 flex-1">
         <nav className="mb-4 flex flex-wrap gap-3 text-sm md:hidden" aria-label="Project">
-          <SidebarLink href={`${base}/issues`}>Issues</SidebarLink>
-          <SidebarLink href={`${base}/service-desk`}>Service Desk</SidebarLink>
-          <SidebarLink href={`${base}/templates`}>Templates</SidebarLink>
-          <SidebarLink href={`${base}/members`}>Members</SidebarLink>
-          {project.permissions["project:settings"] && <SidebarLink href={`${base}/settings`}>Settings</SidebarLink>}
+          {links.map((link) => (
+            <SidebarLink key={link.href} href={link.href}>
+              {link.label}
+            </SidebarLink>
+          ))}
         </nav>
         {children}
       </main>

@@ -9,7 +9,7 @@ import { applyResult } from "@/app/_components/action-form";
 import { Button, cx, inputClass } from "@/app/_components/ui";
 import { createLabelSchema, LABEL_COLORS } from "@/lib/schemas";
 import { createLabelAction, setIssueLabelsAction } from "./sidebar-actions";
-import { LabelChip } from "./sidebar-label-chip";
+import { LabelChip } from "@/app/_components/label-chip";
 import { PickerPanel, PickerToggle, matches } from "./sidebar-picker";
 
 export interface SidebarLabel {
