@@ -119,3 +119,52 @@ export function serviceDeskInputFromApi(body: Record<string, unknown>): Partial<
   }
   return input;
 }
+
+export interface ApiIssue {
+  id: number;
+  iid: number;
+  title: string;
+  description?: string;
+  state: "OPENED" | "CLOSED";
+  confidential: boolean;
+  externalAuthor: string | null;
+  serviceDesk?: boolean;
+  author: { id?: string; username: string; name: string | null } | null;
+  labels: { title: string }[];
+  assignees: { id?: string; username: string; name: string | null }[];
+  commentCount?: number;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt?: Date | null;
+}
+
+export function issueJson(issue: ApiIssue, project: { id: number; fullPath: string }) {
+  const serviceDesk = issue.serviceDesk ?? issue.author?.username === "support-bot";
+  const user = (u: { id?: string; username: string; name: string | null }) => ({ id: u.id ?? null, username: u.username, name: u.name ?? u.username, state: "active" });
+  return {
+    id: issue.id,
+    iid: issue.iid,
+    project_id: project.id,
+    title: issue.title,
+    description: issue.description ?? null,
+    state: issue.state === "OPENED" ? "opened" : "closed",
+    confidential: issue.confidential,
+    web_url: `${env().APP_URL}/${project.fullPath}/issues/${issue.iid}`,
+    labels: issue.labels.map((label) => label.title),
+    assignees: issue.assignees.map(user),
+    author: issue.author ? user(issue.author) : null,
+    // GitLab's field: the customer's address on Service Desk issues (masked below Reporter, as in the UI).
+    service_desk_reply_to: serviceDesk ? issue.externalAuthor : null,
+    user_notes_count: issue.commentCount ?? null,
+    created_at: iso(issue.createdAt),
+    updated_at: iso(issue.updatedAt),
+    closed_at: iso(issue.closedAt),
+  };
+}
+
+/** `labels` as GitLab takes it: "a,b" or ["a", "b"]; trimmed, empty entries dropped. */
+export function labelTitlesFromApi(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return value === null ? [] : undefined;
+  const list = Array.isArray(value) ? value : String(value).split(",");
+  return list.map((title) => String(title).trim()).filter(Boolean);
+}

@@ -21,6 +21,7 @@ import { listProjectLabels, sortLabels } from "./labels";
 import { fieldErrorsOf } from "./validation";
 
 export interface IssueListRow {
+  id: number;
   iid: number;
   title: string;
   state: IssueState;
@@ -38,6 +39,9 @@ export interface IssueListRow {
   awaitingReply: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** Only in listIssuesForApi. */
+  description?: string;
+  closedAt?: Date | null;
 }
 
 export interface IssueListPage {
@@ -195,7 +199,19 @@ async function pageDetails(ids: number[], seesInternal: boolean): Promise<Map<nu
   );
 }
 
-async function queryIssues(actor: Actor | null, projectPath: string, input: IssueListInput | Record<string, unknown>, tracker: boolean): Promise<IssueListPage> {
+/** The REST API's paging: GitLab's page/per_page (offset) when `page` is given, else keyset with `perPage` rows. */
+export interface ApiPaging {
+  perPage: number;
+  page?: number;
+}
+
+async function queryIssues(
+  actor: Actor | null,
+  projectPath: string,
+  input: IssueListInput | Record<string, unknown>,
+  tracker: boolean,
+  paging?: ApiPaging,
+): Promise<IssueListPage> {
   const { project, role } = await requireProject(actor, projectPath, tracker ? "issue:read_confidential" : "issue:read");
   const query = parseIssueListQuery(tracker ? { ...input, serviceDesk: true } : input);
   const seesAddresses = can(role, "issue:participants");
@@ -211,12 +227,15 @@ async function queryIssues(actor: Actor | null, projectPath: string, input: Issu
   // Going back reads the rows before the cursor in reverse order, then turns them around.
   const readDescending = descending !== backwards;
   const where = cursor ? { AND: [listed, keyset(column, descending, cursor, !backwards)] } : listed;
+  const pageSize = paging?.perPage ?? ISSUE_LIST_PAGE_SIZE;
+  const skip = paging?.page && !cursor ? (paging.page - 1) * pageSize : undefined;
 
   const [rows, counts] = await Promise.all([
     db().issue.findMany({
       where,
       orderBy: [{ [column]: readDescending ? "desc" : "asc" }, { id: readDescending ? "desc" : "asc" }],
-      take: ISSUE_LIST_PAGE_SIZE + 1,
+      take: pageSize + 1,
+      skip,
       select: {
         id: true,
         iid: true,
@@ -228,13 +247,16 @@ async function queryIssues(actor: Actor | null, projectPath: string, input: Issu
         awaitingReply: true,
         createdAt: true,
         updatedAt: true,
+        // The API's issue JSON carries these; the list pages do not need them.
+        description: !!paging,
+        closedAt: !!paging,
       },
     }),
     db().issue.groupBy({ by: ["state"], where: filters, _count: { _all: true } }),
   ]);
 
-  const more = rows.length > ISSUE_LIST_PAGE_SIZE;
-  const page = rows.slice(0, ISSUE_LIST_PAGE_SIZE);
+  const more = rows.length > pageSize;
+  const page = rows.slice(0, pageSize);
   if (backwards) page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
@@ -246,7 +268,7 @@ async function queryIssues(actor: Actor | null, projectPath: string, input: Issu
   const [details, hasNext, hasPrev] = await Promise.all([
     pageDetails(ids, can(role, "issue:read_confidential")),
     !last ? false : backwards ? exists(last, true) : more,
-    !first ? false : backwards ? more : !!cursor && exists(first, false),
+    !first ? false : backwards ? more : (!!cursor || !!skip) && exists(first, false),
   ]);
   const nextCursor = hasNext ? cursorOf(last) : null;
   const prevCursor = hasPrev ? cursorOf(first) : null;
@@ -257,6 +279,7 @@ async function queryIssues(actor: Actor | null, projectPath: string, input: Issu
       // Every issue has an author (foreign key), so each row of the page has its details.
       const extra = details.get(row.id)!;
       return {
+        id: row.id,
         iid: row.iid,
         title: row.title,
         state: row.state,
@@ -270,6 +293,7 @@ async function queryIssues(actor: Actor | null, projectPath: string, input: Issu
         awaitingReply: row.awaitingReply,
         createdAt: row.createdAt,
         updatedAt: row.updatedAt,
+        ...(paging ? { description: row.description, closedAt: row.closedAt } : {}),
       };
     }),
     nextCursor,
@@ -290,6 +314,11 @@ export function listIssues(actor: Actor | null, projectPath: string, input: Issu
 /** The Service Desk tracker: like listIssues over Service Desk issues only, for Reporter and up. */
 export function listServiceDeskIssues(actor: Actor | null, projectPath: string, input: IssueListInput | Record<string, unknown> = {}): Promise<IssueListPage> {
   return queryIssues(actor, projectPath, input, true);
+}
+
+/** listIssues for the REST API: the same filters and visibility, with GitLab's paging. */
+export function listIssuesForApi(actor: Actor | null, projectPath: string, input: IssueListInput | Record<string, unknown>, paging: ApiPaging): Promise<IssueListPage> {
+  return queryIssues(actor, projectPath, input, false, paging);
 }
 
 export interface IssueListFilterOptions {

@@ -108,6 +108,7 @@ describe("issue list filters, search and counts", () => {
     await addNote(developer, fx.fullPath, iid, { body: "internal: check the fuse", internal: true });
     const [row] = (await listIssues(owner, fx.fullPath, { search: `#${iid}` })).issues;
     expect(row).toEqual({
+      id: expect.any(Number),
       iid,
       title: "Printer on fire",
       state: "OPENED",
