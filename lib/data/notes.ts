@@ -1,11 +1,12 @@
 // Notes (comments) on issues: public comments and internal notes by team members. On a Service Desk issue a
-// public comment is also mailed to the issue's subscribed external participants (template new_note), in the
-// same transaction; internal notes never are.
+// public comment is also mailed to the issue's subscribed external participants (template new_note, sent as
+// "<commenter> via <desk>"), in the same transaction; internal notes never are.
 import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { mailParticipants } from "@/lib/service-desk/notifications";
-import { addNoteSchema, type AddNoteInput } from "@/lib/schemas";
+import { renderUserMarkdown } from "@/lib/service-desk/thread-html";
+import { addNoteSchema, previewMarkdownSchema, type AddNoteInput } from "@/lib/schemas";
 import { requireVisibleIssue } from "./issues";
 import { fieldErrorsOf } from "./validation";
 
@@ -22,9 +23,22 @@ export async function addNote(actor: Actor | null, projectPath: string, iid: num
       // Activity bumps the issue, so "recently updated" sorting reflects conversations.
       // A public team comment answers the customer; an internal note does not.
       await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date(), ...(note.internal ? {} : { awaitingReply: false }) } });
-      const outboxIds = note.internal ? [] : await mailParticipants(tx, issue.id, "new_note", { NOTE_TEXT: note.body });
+      const outboxIds = note.internal
+        ? []
+        : await mailParticipants(tx, issue.id, "new_note", { NOTE_TEXT: note.body }, { author: actor! });
       return { ...note, outboxIds };
     },
     { timeout: 30_000 },
   );
+}
+
+/**
+ * The composer's preview: `body` rendered exactly as the thread will show it. Only for people who may comment
+ * on the issue (404 for anyone who may not see it).
+ */
+export async function previewNote(actor: Actor | null, projectPath: string, iid: number, body: string): Promise<string> {
+  const parsed = previewMarkdownSchema.safeParse({ projectPath, iid, body });
+  await requireVisibleIssue(actor, projectPath, iid, "issue:comment");
+  if (!parsed.success) throw new AppError("bad_request", "Check the highlighted fields.", fieldErrorsOf(parsed.error));
+  return renderUserMarkdown(parsed.data.body);
 }

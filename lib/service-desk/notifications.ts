@@ -1,10 +1,10 @@
 // Service Desk mail to customers: renders a template, stamps the threading and anti-loop headers of
 // DESIGN.md, records the reply key and queues the mail in the caller's transaction.
 import type { Db } from "@/lib/db/client";
-import { env } from "@/lib/env";
 import { enqueueMail } from "@/lib/mail/outbox";
 import { messageIdHost, newReplyKey, replyAddress, SUPPORT_BOT_ID } from "./address";
-import { defaultTemplate, renderTemplate, type TemplateName } from "./templates";
+import { renderServiceDeskTemplate, serviceDeskMailValues, serviceDeskTemplateSource, unsubscribeUrl } from "./render-mail";
+import type { TemplateName } from "./templates";
 
 type Tx = Pick<Db, "outboundEmail" | "sentNotification" | "serviceDeskEmailTemplate">;
 type FullTx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -17,11 +17,31 @@ export interface ThreadContext {
 
 const bracket = (id: string) => `<${id}>`;
 
+/** The name Service Desk mail is sent under: the project's outgoing name, else "Support Bot". */
+function displayName(outgoingName: string | null): string {
+  return outgoingName?.trim() || "Support Bot";
+}
+
+/** Who wrote a comment, as mail clients show it (GitLab shows the author "via" the desk). */
+export interface CommentAuthor {
+  email: string;
+  username: string;
+  name: string | null;
+}
+
 /** Queues one templated Service Desk mail to `to`; returns the outbox id and the mail's Message-ID (no brackets). */
 export async function queueServiceDeskMail(
   tx: Tx,
   context: ThreadContext,
-  options: { template: TemplateName; to: string; subject: string; values?: { NOTE_TEXT?: string }; kind?: string },
+  options: {
+    template: TemplateName;
+    to: string;
+    subject: string;
+    values?: { NOTE_TEXT?: string };
+    kind?: string;
+    /** Defaults to the project's display name (outgoingName, else "Support Bot"). */
+    fromName?: string;
+  },
 ): Promise<{ outboxId: string; messageId: string }> {
   const { project, issue } = context;
   const host = messageIdHost();
@@ -30,28 +50,15 @@ export async function queueServiceDeskMail(
   // fresh Message-ID and carry `<reply-KEY@host>` in References, so a reply that loses Reply-To still threads.
   const threadRoot = options.template === "thank_you";
   const messageId = threadRoot ? `reply-${replyKey}@${host}` : `${crypto.randomUUID()}@${host}`;
-  const issueUrl = `${env().APP_URL}/${project.fullPath}/issues/${issue.iid}`;
-  const unsubscribeUrl = `${env().APP_URL}/unsubscribe/${replyKey}`;
-  // The project's own wording when a maintainer saved one, else emails/<name>.md.
-  const custom = await tx.serviceDeskEmailTemplate.findUnique({
-    where: { projectId_name: { projectId: project.id, name: options.template } },
-    select: { content: true },
-  });
-  const rendered = await renderTemplate(
-    custom?.content ?? defaultTemplate(options.template),
-    {
-      ISSUE_ID: `#${issue.iid}`,
-      ISSUE_PATH: `${project.fullPath}#${issue.iid}`,
-      ISSUE_URL: issueUrl,
-      ISSUE_DESCRIPTION: issue.description,
-      UNSUBSCRIBE_URL: unsubscribeUrl,
-      SYSTEM_HEADER: "",
-      SYSTEM_FOOTER: "",
-      ADDITIONAL_TEXT: "",
-      ...options.values,
-    },
-    { template: options.template },
+  // The same rendering as the settings page's template preview: the project's wording when a maintainer saved
+  // one, else emails/<name>.md.
+  const { content } = await serviceDeskTemplateSource(tx, project.id, options.template);
+  const rendered = await renderServiceDeskTemplate(
+    options.template,
+    content,
+    serviceDeskMailValues({ project, issue, replyKey, noteText: options.values?.NOTE_TEXT }),
   );
+  const unsubscribe = unsubscribeUrl(replyKey);
 
   // Thread: the customer's first mail, our thank-you (the thread root), and this mail's own reply key.
   const references = [issue.externalMessageId, issue.threadMessageId].filter((id): id is string => !!id && id !== messageId);
@@ -59,7 +66,7 @@ export async function queueServiceDeskMail(
     "Message-ID": bracket(messageId),
     "Auto-Submitted": options.template === "thank_you" ? "auto-replied" : "auto-generated",
     "X-Auto-Response-Suppress": "All",
-    "List-Unsubscribe": `<${unsubscribeUrl}>`,
+    "List-Unsubscribe": `<${unsubscribe}>`,
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
   };
   if (references.length) headers["In-Reply-To"] = bracket(references.at(-1)!);
@@ -76,7 +83,7 @@ export async function queueServiceDeskMail(
       subject: options.subject,
       text: rendered.text,
       html: rendered.html,
-      fromName: context.outgoingName || "Support Bot",
+      fromName: options.fromName ?? displayName(context.outgoingName),
       replyTo: replyAddress(replyKey),
       headers,
       issueId: issue.id,
@@ -88,13 +95,16 @@ export async function queueServiceDeskMail(
 
 /**
  * Queues `template` to every subscribed external participant of a Service Desk issue (nothing for other
- * issues), with the thank-you's subject so mail clients keep one thread. Returns the outbox ids.
+ * issues), with the thank-you's subject so mail clients keep one thread. A comment's mail (`author` given) is
+ * sent as "<author> via <display name>" and skips the author's own address, should they be a participant.
+ * Returns the outbox ids.
  */
 export async function mailParticipants(
   tx: FullTx,
   issueId: number,
   template: "new_note" | "issue_closed",
   values: { NOTE_TEXT?: string } = {},
+  options: { author?: CommentAuthor } = {},
 ): Promise<string[]> {
   const issue = await tx.issue.findUniqueOrThrow({
     where: { id: issueId },
@@ -112,10 +122,22 @@ export async function mailParticipants(
   });
   if (issue.authorId !== SUPPORT_BOT_ID) return [];
   if (template === "issue_closed" && !issue.project.serviceDesk?.emailOnClose) return [];
-  const context = { project: issue.project, issue, outgoingName: issue.project.serviceDesk?.outgoingName ?? null };
+  const outgoingName = issue.project.serviceDesk?.outgoingName ?? null;
+  const context = { project: issue.project, issue, outgoingName };
+  const { author } = options;
+  const fromName = author ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
+  const authorEmail = author?.email.toLowerCase();
   const ids: string[] = [];
   for (const { email } of issue.participants) {
-    const { outboxId } = await queueServiceDeskMail(tx, context, { template, to: email, subject: `Re: ${issue.title} (#${issue.iid})`, values });
+    // Participants are stored lower-cased; the author already knows what they wrote.
+    if (authorEmail && email.toLowerCase() === authorEmail) continue;
+    const { outboxId } = await queueServiceDeskMail(tx, context, {
+      template,
+      to: email,
+      subject: `Re: ${issue.title} (#${issue.iid})`,
+      values,
+      fromName,
+    });
     ids.push(outboxId);
   }
   return ids;

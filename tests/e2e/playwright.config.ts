@@ -19,6 +19,10 @@ const baseURL = `http://localhost:${port}`;
 process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), "service-desk-e2e-"));
 // The inbound webhook is protected as in production; the CLI's mail:send (spawned by tests) reads it too.
 process.env.SENDGRID_INBOUND_SECRET ||= "e2e-inbound-secret";
+// Outgoing mail goes through the real @sendgrid/mail client to a local SendGrid-compatible server, which
+// warm-up.ts starts on this fixed port (the dev server is configured with it before the server exists).
+process.env.E2E_SENDGRID_URL ||= `http://127.0.0.1:${Number(process.env.E2E_SENDGRID_PORT || port + 1)}`;
+process.env.E2E_SENDGRID_API_KEY ||= "SG.e2e-test-key";
 
 export default defineConfig({
   testDir: ".",
@@ -63,7 +67,8 @@ export default defineConfig({
       APP_URL: baseURL,
       PGLITE_DATA_DIR: path.join(process.env.E2E_DATA_DIR, "pglite"),
       DATABASE_URL: "",
-      SENDGRID_API_KEY: "",
+      SENDGRID_API_KEY: process.env.E2E_SENDGRID_API_KEY,
+      SENDGRID_API_BASE_URL: process.env.E2E_SENDGRID_URL,
       SENDGRID_INBOUND_SECRET: process.env.SENDGRID_INBOUND_SECRET,
     },
   },

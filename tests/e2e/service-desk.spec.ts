@@ -32,7 +32,10 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
 
   await page.goto(`${projectUrl}/service-desk`);
   await expect(page.getByText("Support by email, right in your issue tracker")).toBeVisible();
-  await page.getByRole("button", { name: "Turn on Service Desk" }).click();
+  await page.getByRole("link", { name: "Set up Service Desk in Settings" }).click();
+  const toggle = page.getByRole("switch", { name: "Activate Service Desk" });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
   const address = (await page.getByTestId("service-desk-address").textContent())!.trim();
   expect(address).toMatch(/^incoming\+.+-\d+-issue-@localhost$/);
 
@@ -52,7 +55,7 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
   );
   expect(created).toMatchObject({ status: "created_issue", issueIid: 1 });
 
-  await page.reload();
+  await page.goto(`${projectUrl}/service-desk`);
   await page.getByRole("link", { name: "Invoice PDF is empty" }).click();
   await expect(page.getByText("by jake@customer.example via Support Bot")).toBeVisible();
   await expect(page.getByText("Confidential", { exact: true })).toBeVisible();
@@ -89,7 +92,7 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
 
   await page.goto(`${projectUrl}/issues/1`);
   await expect(page.getByText("Here is the invoice number: 2026-0042.")).toBeVisible();
-  await expect(page.getByText("by email")).toBeVisible();
+  await expect(page.getByRole("listitem").filter({ hasText: "Here is the invoice number" }).getByText("by email")).toBeVisible();
 
   // The team answers in the thread; the answer is mailed to the customer, an internal note is not.
   await page.getByLabel("Comment").fill("Fixed: the new invoice is attached to your account.");
@@ -98,7 +101,7 @@ test("a customer's mail becomes a confidential issue, gets a thank-you, and thei
   await page.getByLabel("Internal note").check();
   await page.getByLabel("Comment").fill("Root cause: PDF worker out of memory.");
   await page.getByRole("button", { name: "Add internal note" }).click();
-  await expect(page.getByRole("status")).toHaveText("Comment added.");
+  await expect(page.getByRole("status")).toHaveText("Internal note added. Nothing was emailed.");
   await page.goto("/dev/mailbox");
   const answer = page.getByTestId("dev-mail").filter({ hasText: "Fixed: the new invoice is attached to your account." });
   await expect(answer).toHaveCount(1);

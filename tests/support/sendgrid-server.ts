@@ -1,5 +1,6 @@
 // A local SendGrid-compatible v3 Mail Send server for tests: it checks the payload the way SendGrid does
-// (auth, required fields, ASCII headers) and records what it accepted. Tests choose its answers.
+// (auth, required fields, ASCII headers) and records what it accepted. Tests choose its answers. E2E tests run
+// it in Playwright's runner process and read what it accepted over HTTP (`inspect`: GET /__test/messages).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +23,8 @@ export interface FakeSendGrid {
   url: string;
   apiKey: string;
   accepted: SentMessage[];
+  /** Every request to /v3/mail/send, answered or not (accepted, refused or forced). */
+  readonly requests: number;
   /** The next requests get these answers (in order) instead of 202. */
   failNext(...replies: Reply[]): void;
   close(): Promise<void>;
@@ -56,9 +59,17 @@ function validate(payload: Payload): string[] {
   return errors;
 }
 
-export async function startFakeSendGrid(apiKey = "SG.test-key"): Promise<FakeSendGrid> {
+export interface FakeSendGridOptions {
+  /** A fixed port (E2E: the app under test is configured with it before the fake starts); default: any free one. */
+  port?: number;
+  /** Serve GET /__test/messages (what was accepted, plus the request count) for tests in other processes. */
+  inspect?: boolean;
+}
+
+export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSendGridOptions = {}): Promise<FakeSendGrid> {
   const accepted: SentMessage[] = [];
   const queue: Reply[] = [];
+  let requests = 0;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -66,7 +77,9 @@ export async function startFakeSendGrid(apiKey = "SG.test-key"): Promise<FakeSen
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
     };
+    if (options.inspect && req.method === "GET" && req.url === "/__test/messages") return send({ status: 200, body: { requests, accepted } });
     if (req.method !== "POST" || req.url !== "/v3/mail/send") return send({ status: 404, body: { errors: [{ message: "not found" }] } });
+    requests++;
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send({ status: 401, body: { errors: [{ message: "The provided authorization grant is invalid, expired, or revoked" }] } });
     const forced = queue.shift();
@@ -93,12 +106,18 @@ export async function startFakeSendGrid(apiKey = "SG.test-key"): Promise<FakeSen
     });
     send({ status: 202, headers: { "x-message-id": messageId } });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     accepted,
+    get requests() {
+      return requests;
+    },
     failNext: (...replies) => queue.push(...replies),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

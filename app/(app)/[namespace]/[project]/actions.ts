@@ -2,12 +2,11 @@
 // Server action entry points for a project's pages; each goes through action() (session + zod), and the
 // data function it calls checks the actor's role.
 import { revalidatePath } from "next/cache";
-import { after } from "next/server";
 import { action } from "@/lib/auth/action";
 import { createIssue, setIssueState } from "@/lib/data/issues";
 import { addMember, changeMemberRole, removeMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
-import { deliverOutbox } from "@/lib/mail/outbox";
+import { deliverSoon } from "@/lib/mail/deliver-soon";
 import {
   addMemberSchema,
   addNoteSchema,
@@ -26,14 +25,14 @@ export const createIssueAction = action(createIssueSchema, async ({ projectPath,
 export const addNoteAction = action(addNoteSchema, async ({ projectPath, iid, ...input }, actor) => {
   const note = await addNote(actor, projectPath, iid, input);
   // The customer's copy goes out after the response; the outbox keeps it if sending fails.
-  if (note.outboxIds.length) after(() => deliverOutbox({ ids: note.outboxIds }).then(() => undefined));
+  deliverSoon(note.outboxIds);
   revalidatePath(`/${projectPath}/issues/${iid}`);
   return { id: note.id, emailed: note.outboxIds.length };
 });
 
 export const setIssueStateAction = action(setIssueStateSchema, async ({ projectPath, iid, state }, actor) => {
   const { outboxIds, ...result } = await setIssueState(actor, projectPath, iid, state);
-  if (outboxIds.length) after(() => deliverOutbox({ ids: outboxIds }).then(() => undefined));
+  deliverSoon(outboxIds);
   revalidatePath(`/${projectPath}/issues`, "layout");
   return result;
 });

@@ -1,24 +1,23 @@
 "use server";
 // Mail log actions: replay a stored inbound mail, retry a failed outgoing one (admins, or the project's Maintainers).
 import { revalidatePath } from "next/cache";
-import { after } from "next/server";
 import { z } from "zod";
 import { action } from "@/lib/auth/action";
 import { replayInboundMail, retryOutboundMail } from "@/lib/data/mail-log";
-import { deliverOutbox } from "@/lib/mail/outbox";
+import { deliverSoon } from "@/lib/mail/deliver-soon";
 
 const idSchema = z.object({ id: z.string().min(1).max(64) });
 
 export const replayInboundAction = action(idSchema, async ({ id }, actor) => {
   const outcome = await replayInboundMail(actor, id);
-  if (outcome.outboxIds.length) after(() => deliverOutbox({ ids: outcome.outboxIds }).then(() => undefined));
+  deliverSoon(outcome.outboxIds);
   revalidatePath("/", "layout");
   return { status: outcome.status, issueIid: outcome.issueIid, reason: outcome.reason };
 });
 
 export const retryOutboundAction = action(idSchema, async ({ id }, actor) => {
   await retryOutboundMail(actor, id);
-  after(() => deliverOutbox({ ids: [id] }).then(() => undefined));
+  deliverSoon([id]);
   revalidatePath("/", "layout");
   return { id };
 });

@@ -1,7 +1,7 @@
 // SendGrid Inbound Parse webhook: authenticate, store the request as it arrived, process it, answer 200
 // with the outcome. Only a failure to store answers 5xx (SendGrid retries those; it drops mail on 4xx).
-import { after, NextResponse } from "next/server";
-import { deliverOutbox } from "@/lib/mail/outbox";
+import { NextResponse } from "next/server";
+import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { MAX_INBOUND_BYTES, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import { authenticateInbound } from "@/lib/service-desk/webhook-auth";
 
@@ -54,7 +54,7 @@ export async function POST(request: Request) {
     console.error(`inbound mail ${id} could not be processed:`, error);
     return NextResponse.json({ status: "failed", inboundEmailId: id, issueIid: null, reason: "Stored; processing failed and can be replayed." });
   }
-  if (outcome.outboxIds.length) after(() => deliverOutbox({ ids: outcome.outboxIds }).then(() => undefined));
+  deliverSoon(outcome.outboxIds);
   return NextResponse.json({
     status: outcome.status,
     inboundEmailId: outcome.inboundEmailId,

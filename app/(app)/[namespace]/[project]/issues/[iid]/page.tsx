@@ -1,14 +1,20 @@
-// One issue: description, the thread of notes, a comment box and close/reopen.
+// One issue: the thread (description, notes, system notes, the mail each came in with) on the left, the
+// sidebar (labels, assignees, participants) on the right, the composer and close/reopen.
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { Suspense } from "react";
 import { Badge, cx, RelativeTime } from "@/app/_components/ui";
 import { orNotFound } from "@/lib/auth/page-access";
-import { listAttachments } from "@/lib/data/attachments";
 import { getIssue } from "@/lib/data/issues";
+import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
+import { renderUserMarkdownMany } from "@/lib/service-desk/thread-html";
 import { projectFromParams, type ProjectParams } from "../../project-context";
 import { CommentForm } from "./comment-form";
 import { NoteBody } from "./note-body";
+import { IssueSidebar } from "./sidebar";
 import { StateButton } from "./state-button";
+import { ThreadAttachments, type ThreadAttachment } from "./thread-attachments";
+import { ThreadEmailDetail, type ThreadEmail } from "./thread-email";
 
 type Params = Promise<ProjectParams & { iid: string }>;
 
@@ -16,120 +22,162 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: `Issue #${(await params).iid}` };
 }
 
-function formatBytes(size: number): string {
-  if (size < 1024) return `${size} B`;
-  if (size < 1048576) return `${(size / 1024).toFixed(1)} KB`;
-  return `${(size / 1048576).toFixed(1)} MB`;
+type Person = { name: string | null; username: string } | null;
+
+function who(user: Person, external: string | null) {
+  return external ?? user?.name ?? user?.username ?? "someone";
 }
 
-function who(user: { name: string | null; username: string } | null, external: string | null) {
-  return external ?? user?.name ?? user?.username ?? "someone";
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 export default async function IssuePage({ params }: { params: Params }) {
   const { iid: rawIid } = await params;
-  const iid = Number(rawIid);
   if (!/^\d+$/.test(rawIid)) notFound();
+  const iid = Number(rawIid);
   const { actor, project } = await projectFromParams(params);
   const issue = await orNotFound(getIssue(actor, project.fullPath, iid));
-  const visibleNotes = new Set(issue.notes.map((n) => n.id));
-  const attachments = (await listAttachments(issue.id)).filter((a) => !a.noteId || visibleNotes.has(a.noteId));
-  const canUpdate = project.permissions["issue:update_state"];
+  const serviceDesk = issue.author.id === SUPPORT_BOT_ID;
+
+  // Every text is rendered once (and cached across requests), all together: no per-note work below.
+  const userNotes = issue.notes.filter((note) => !note.system);
+  const [descriptionHtml, ...noteHtml] = await renderUserMarkdownMany([issue.description, ...userNotes.map((note) => note.body)]);
+  const htmlByNote = new Map(userNotes.map((note, i) => [note.id, noteHtml[i]]));
+  const filesByNote = groupBy<ThreadAttachment & { noteId: number | null }, number | null>(issue.attachments, (file) => file.noteId);
+  const emailByNote = new Map<number, ThreadEmail>();
+  let createdFrom: ThreadEmail | undefined;
+  for (const email of issue.emails) {
+    if (email.status === "created_issue") createdFrom ??= email;
+    else if (email.noteId !== null) emailByNote.set(email.noteId, email);
+  }
 
   return (
-    <article>
-      <header className="mb-6 border-b border-slate-200 pb-4">
-        <div className="mb-2 flex flex-wrap items-center gap-2">
-          <Badge tone={issue.state === "OPENED" ? "green" : "violet"}>{issue.state === "OPENED" ? "Open" : "Closed"}</Badge>
-          {issue.confidential && <Badge tone="amber">Confidential</Badge>}
-          <span className="text-sm text-slate-500">
-            #{issue.iid} · opened <RelativeTime date={issue.createdAt} /> by {who(issue.author, issue.externalAuthor)}
-            {issue.externalAuthor && ` via ${issue.author.name ?? issue.author.username}`}
-            {issue.closedAt && (
-              <>
-                {" "}
-                · closed <RelativeTime date={issue.closedAt} />
-                {issue.closedBy && ` by ${who(issue.closedBy, null)}`}
-              </>
+    <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_17rem]">
+      <article className="min-w-0">
+        <header className="mb-6 border-b border-slate-200 pb-4">
+          <div className="mb-2 flex flex-wrap items-center gap-2">
+            <Badge tone={issue.state === "OPENED" ? "green" : "violet"}>{issue.state === "OPENED" ? "Open" : "Closed"}</Badge>
+            {issue.confidential && <Badge tone="amber">Confidential</Badge>}
+            {serviceDesk && issue.awaitingReply && issue.state === "OPENED" && <Badge tone="blue">Awaiting reply</Badge>}
+            <span className="text-sm text-slate-500">
+              #{issue.iid} · Opened by{" "}
+              <span className="font-medium text-slate-700">{who(issue.author, issue.externalAuthor)}</span>
+              {issue.externalAuthor && ` via ${issue.author.name ?? issue.author.username}`} <RelativeTime date={issue.createdAt} />
+              {issue.closedAt && (
+                <>
+                  {" "}
+                  · closed <RelativeTime date={issue.closedAt} />
+                  {issue.closedBy && ` by ${who(issue.closedBy, null)}`}
+                </>
+              )}
+            </span>
+          </div>
+          <div className="flex items-start justify-between gap-4">
+            <h1 className="min-w-0 text-2xl font-semibold break-words text-slate-900">{issue.title}</h1>
+            {project.permissions["issue:update_state"] && (
+              <div className="shrink-0">
+                <StateButton projectPath={project.fullPath} iid={issue.iid} state={issue.state} />
+              </div>
             )}
-          </span>
-          {canUpdate && (
-            <div className="ml-auto">
-              <StateButton projectPath={project.fullPath} iid={issue.iid} state={issue.state} />
-            </div>
-          )}
-        </div>
-        <h1 className="text-2xl font-semibold text-slate-900">{issue.title}</h1>
-      </header>
+          </div>
+        </header>
 
-      <div className="prose max-w-none text-sm whitespace-pre-wrap text-slate-800">
-        {issue.description || <span className="text-slate-400 italic">No description.</span>}
-      </div>
-
-      {attachments.length > 0 && (
-        <section className="mt-6" aria-label="Attachments">
-          <h2 className="mb-2 text-sm font-semibold text-slate-900">Attachments</h2>
-          <ul className="space-y-1 text-sm">
-            {attachments.map((file) => (
-              <li key={file.id}>
-                <a href={`/api/attachments/${file.id}`} className="text-indigo-700 hover:underline">
-                  📎 {file.filename}
-                </a>{" "}
-                <span className="text-slate-500">({formatBytes(file.size)})</span>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-
-      <section className="mt-8" aria-label="Activity">
-        <h2 className="mb-3 text-sm font-semibold text-slate-900">Activity</h2>
-        <ol className="space-y-3">
-          {issue.notes.map((note) =>
-            note.system ? (
-              <li key={note.id} className="flex items-center gap-2 pl-3 text-sm text-slate-500">
-                <span className="size-1.5 rounded-full bg-slate-400" aria-hidden />
-                <span>
-                  <strong className="font-medium text-slate-700">{who(note.author, note.externalAuthor)}</strong> {note.body}{" "}
-                  <RelativeTime date={note.createdAt} />
-                </span>
-              </li>
+        <section aria-label="Description" className="rounded-lg border border-slate-200 bg-white">
+          <div className="flex items-center gap-2 border-b border-slate-100 px-4 py-2 text-sm">
+            <strong className="font-medium text-slate-900">{who(issue.author, issue.externalAuthor)}</strong>
+            <span className="text-slate-500">
+              <RelativeTime date={issue.createdAt} />
+            </span>
+            {issue.externalAuthor && <Badge tone="blue">by email</Badge>}
+          </div>
+          <div className="px-4 py-3">
+            {descriptionHtml ? (
+              <NoteBody html={descriptionHtml} testId="issue-description" />
             ) : (
-              <li
-                key={note.id}
-                id={`note_${note.id}`}
-                className={cx("rounded-lg border bg-white", note.internal ? "border-amber-300 bg-amber-50" : "border-slate-200")}
-              >
-                <div className="flex items-center gap-2 border-b border-inherit px-4 py-2 text-sm">
-                  <strong className="font-medium text-slate-900">{who(note.author, note.externalAuthor)}</strong>
-                  <span className="text-slate-500">
-                    <RelativeTime date={note.createdAt} />
-                  </span>
-                  {note.externalAuthor && <Badge tone="blue">by email</Badge>}
-                  {note.internal && <Badge tone="amber">Internal note</Badge>}
-                </div>
-                <div className="px-4 py-3">
-                  <NoteBody body={note.body} />
-                </div>
-              </li>
-            ),
-          )}
-        </ol>
-        {issue.notes.length === 0 && <p className="text-sm text-slate-500">No comments yet.</p>}
-      </section>
-
-      {project.permissions["issue:comment"] ? (
-        <section className="mt-6">
-          <CommentForm
-            projectPath={project.fullPath}
-            iid={issue.iid}
-            canInternal={project.permissions["issue:internal_note"]}
-            customer={issue.externalAuthor}
-          />
+              <p className="text-sm text-slate-400 italic">No description.</p>
+            )}
+            <ThreadAttachments files={filesByNote.get(null) ?? []} />
+            {createdFrom && <ThreadEmailDetail email={createdFrom} />}
+          </div>
         </section>
-      ) : (
-        <p className="mt-6 text-sm text-slate-500">Reporters and up can comment on issues.</p>
-      )}
-    </article>
+
+        <section className="mt-8" aria-labelledby="activity-heading">
+          <h2 id="activity-heading" className="mb-3 text-sm font-semibold text-slate-900">
+            Activity
+          </h2>
+          {userNotes.length === 0 && (
+            <p className="mb-3 text-sm text-slate-500">
+              No comments yet.{serviceDesk && project.permissions["issue:comment"] ? " Your public reply is emailed to the customer." : ""}
+            </p>
+          )}
+          <ol className="space-y-3">
+            {issue.notes.map((note) =>
+              note.system ? (
+                <li key={note.id} id={`note_${note.id}`} className="flex items-center gap-2 pl-3 text-sm text-slate-500">
+                  <span className="size-1.5 shrink-0 rounded-full bg-slate-400" aria-hidden />
+                  <span>
+                    <strong className="font-medium text-slate-700">{who(note.author, note.externalAuthor)}</strong> {note.body}{" "}
+                    <RelativeTime date={note.createdAt} />
+                    {note.internal && <span className="ml-1 text-xs text-amber-700">(internal)</span>}
+                  </span>
+                </li>
+              ) : (
+                <li
+                  key={note.id}
+                  id={`note_${note.id}`}
+                  className={cx("rounded-lg border", note.internal ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white")}
+                >
+                  <div
+                    className={cx(
+                      "flex flex-wrap items-center gap-2 border-b px-4 py-2 text-sm",
+                      note.internal ? "border-amber-200" : "border-slate-100",
+                    )}
+                  >
+                    <strong className="font-medium text-slate-900">{who(note.author, note.externalAuthor)}</strong>
+                    <span className="text-slate-500">
+                      <RelativeTime date={note.createdAt} />
+                    </span>
+                    {note.externalAuthor && <Badge tone="blue">by email</Badge>}
+                    {note.internal && <Badge tone="amber">Internal note · not emailed</Badge>}
+                  </div>
+                  <div className="px-4 py-3">
+                    <NoteBody html={htmlByNote.get(note.id) ?? ""} />
+                    <ThreadAttachments files={filesByNote.get(note.id) ?? []} />
+                    {emailByNote.has(note.id) && <ThreadEmailDetail email={emailByNote.get(note.id)!} />}
+                  </div>
+                </li>
+              ),
+            )}
+          </ol>
+        </section>
+
+        {project.permissions["issue:comment"] ? (
+          <section className="mt-6" aria-label="Reply">
+            <CommentForm
+              projectPath={project.fullPath}
+              iid={issue.iid}
+              canInternal={project.permissions["issue:internal_note"]}
+              customer={serviceDesk ? issue.externalAuthor : null}
+            />
+          </section>
+        ) : (
+          <p className="mt-6 text-sm text-slate-500">Reporters and up can comment on issues.</p>
+        )}
+      </article>
+
+      <div className="min-w-0">
+        <Suspense fallback={<div className="h-40 animate-pulse rounded-lg bg-slate-100" aria-hidden />}>
+          <IssueSidebar projectPath={project.fullPath} iid={issue.iid} />
+        </Suspense>
+      </div>
+    </div>
   );
 }

@@ -2,13 +2,12 @@
 // Server actions of the issue sidebar (labels, assignees, external participants); each goes through action()
 // (session + zod) and the data function checks the actor's role.
 import { revalidatePath } from "next/cache";
-import { after } from "next/server";
 import { z } from "zod";
 import { action } from "@/lib/auth/action";
 import { setIssueAssignees } from "@/lib/data/assignees";
 import { createLabel, setIssueLabels } from "@/lib/data/labels";
 import { addParticipant, removeParticipant } from "@/lib/data/participants";
-import { deliverOutbox } from "@/lib/mail/outbox";
+import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { createLabelSchema, participantEmailSchema, setIssueAssigneesSchema, setIssueLabelsSchema } from "@/lib/schemas";
 
 // Removing someone who is listed: the address as stored (not re-validated, so odd legacy rows can go too).
@@ -37,7 +36,7 @@ export const setIssueAssigneesAction = action(setIssueAssigneesSchema, async ({ 
 export const addParticipantAction = action(participantEmailSchema, async ({ projectPath, iid, email }, actor) => {
   const { participant, outboxIds } = await addParticipant(actor, projectPath, iid, email);
   // The new participant's mail goes out after the response; the outbox keeps it if sending fails.
-  if (outboxIds.length) after(() => deliverOutbox({ ids: outboxIds }).then(() => undefined));
+  deliverSoon(outboxIds);
   revalidatePath(`/${projectPath}/issues/${iid}`);
   return { email: participant.email, emailed: outboxIds.length > 0 };
 });
