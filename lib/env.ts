@@ -31,6 +31,8 @@ const schema = z.object({
   SENDGRID_EVENT_PUBLIC_KEY: optional,
   CRON_SECRET: optional,
   SPAM_SCORE_THRESHOLD: z.coerce.number().default(5),
+  // Loop brake: Service Desk mails per issue per external address per hour before further ones are held.
+  LOOP_BRAKE_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   AKISMET_API_KEY: optional,
   // Akismet's API base; tests point it at a local server, like SENDGRID_API_BASE_URL.
   AKISMET_API_BASE_URL: z.url().default("https://rest.akismet.com").transform((v) => v.replace(/\/+$/, "")),

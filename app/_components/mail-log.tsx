@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { ActionButton } from "@/app/_components/action-button";
 import { Badge, EmptyState, RelativeTime, cx } from "@/app/_components/ui";
-import { replayInboundAction, retryOutboundAction } from "@/app/(app)/admin/mail/actions";
+import { replayInboundAction, requeueOutboundAction } from "@/app/(app)/admin/mail/actions";
 import type { Actor } from "@/lib/auth/actor";
 import { orNotFound } from "@/lib/auth/page-access";
 import { INBOUND_STATUSES, listInboundMail, listOutboundMail, OUTBOUND_STATUSES, type MailScope } from "@/lib/data/mail-log";
@@ -20,6 +20,7 @@ const TONES: Record<string, Tone> = {
   pending: "blue",
   sending: "blue",
   deferred: "amber",
+  held: "amber",
   rejected: "amber",
   spam: "amber",
   failed: "red",
@@ -178,7 +179,8 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
                   <RelativeTime date={mail.createdAt} />
                 </td>
                 <td className="px-3 py-2 text-right">
-                  {mail.retryable && <ActionButton action={retryOutboundAction.bind(null, { id: mail.id })}>Retry</ActionButton>}
+                  {mail.retryable && <ActionButton action={requeueOutboundAction.bind(null, { id: mail.id, from: "failed" })}>Retry</ActionButton>}
+                  {mail.releasable && <ActionButton action={requeueOutboundAction.bind(null, { id: mail.id, from: "held" })}>Release</ActionButton>}
                 </td>
               </tr>
             ))}

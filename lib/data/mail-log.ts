@@ -3,6 +3,7 @@
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { AppError, notFound } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { decodeUtf8Lenient } from "@/lib/mail/inbound/charset";
@@ -11,7 +12,7 @@ import { processInbound } from "@/lib/service-desk/intake";
 import { requireProject } from "./access";
 
 export const INBOUND_STATUSES = ["received", "created_issue", "added_note", "duplicate", "ignored", "rejected", "spam", "failed"] as const;
-export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "delivered", "deferred", "bounced", "failed", "dev"] as const;
+export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "delivered", "deferred", "bounced", "held", "failed", "dev"] as const;
 // What a person may send through processing again: everything that did not become an issue or a note.
 const REPLAYABLE = new Set(["received", "failed", "rejected", "spam"]);
 const PAGE_SIZE = 50;
@@ -136,6 +137,7 @@ export async function listOutboundMail(actor: Actor | null, scope: MailScope, qu
       issueIid: issue?.iid ?? null,
       projectPath: issue?.project.fullPath ?? null,
       retryable: row.status === "failed",
+      releasable: row.status === "held",
     })),
     nextCursor: rows.length > PAGE_SIZE && last ? encodeCursor(last.createdAt, last.id) : undefined,
   };
@@ -211,16 +213,19 @@ export async function replayInboundMail(actor: Actor | null, id: string) {
   return processInbound(id, { notSpam: row.status === "spam" });
 }
 
-/** Puts a failed outgoing mail back in the queue, as if new (attempts start again). */
-export async function retryOutboundMail(actor: Actor | null, id: string) {
+/**
+ * Puts an outgoing mail back in the queue as if new (attempts start again): a `failed` one (Retry) or one the
+ * loop brake `held` (Release).
+ */
+export async function requeueOutboundMail(actor: Actor | null, id: string, from: "failed" | "held") {
   const row = await db().outboundEmail.findUnique({ where: { id }, select: { status: true, issue: { select: { projectId: true } } } });
   if (!row) throw notFound("Mail");
   await requireMailAccess(actor, row.issue?.projectId);
   const { count } = await db().outboundEmail.updateMany({
-    where: { id, status: "failed" },
-    data: { status: "pending", attempts: 0, nextAttemptAt: null, lockedUntil: null },
+    where: { id, status: from },
+    data: { status: env().SENDGRID_API_KEY ? "pending" : "dev", attempts: 0, nextAttemptAt: null, lockedUntil: null },
   });
-  if (count === 0) throw new AppError("conflict", "Only mail that failed can be retried.");
+  if (count === 0) throw new AppError("conflict", from === "failed" ? "Only mail that failed can be retried." : "Only held mail can be released.");
   return { id };
 }
 

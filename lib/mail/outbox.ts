@@ -20,6 +20,8 @@ export interface MailInput {
   issueId?: number;
   /** Carries a credential (sign-in link): the stored copy is redacted once SendGrid has it. */
   sensitive?: boolean;
+  /** Kept back (loop brake): stored as `held`, sent only when someone releases it in the mail log. */
+  held?: boolean;
 }
 
 type Tx = Pick<Db, "outboundEmail">;
@@ -55,7 +57,7 @@ export async function enqueueMail(input: MailInput, tx: Tx = db()): Promise<stri
       headers: { ...baseHeaders(), ...input.headers },
       issueId: input.issueId,
       sensitive: input.sensitive ?? false,
-      status: config.SENDGRID_API_KEY ? "pending" : "dev",
+      status: input.held ? "held" : config.SENDGRID_API_KEY ? "pending" : "dev",
       transport: config.SENDGRID_API_KEY ? "sendgrid" : "dev",
     },
     select: { id: true },

@@ -1,12 +1,13 @@
 // Service Desk mail to customers: renders a template, stamps the threading and anti-loop headers of
 // DESIGN.md, records the reply key and queues the mail in the caller's transaction.
 import type { Db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { enqueueMail } from "@/lib/mail/outbox";
 import { messageIdHost, newReplyKey, replyAddress, SUPPORT_BOT_ID } from "./address";
 import { renderServiceDeskTemplate, serviceDeskMailValues, serviceDeskTemplateSource, unsubscribeUrl } from "./render-mail";
 import type { TemplateName } from "./templates";
 
-type Tx = Pick<Db, "outboundEmail" | "sentNotification" | "serviceDeskEmailTemplate">;
+type Tx = Pick<Db, "outboundEmail" | "sentNotification" | "serviceDeskEmailTemplate" | "note">;
 type FullTx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 export interface ThreadContext {
@@ -76,6 +77,7 @@ export async function queueServiceDeskMail(
   await tx.sentNotification.create({
     data: { replyKey, projectId: project.id, issueId: issue.id, recipient: options.to, messageId },
   });
+  const held = await loopBrake(tx, issue.id, options.to);
   const outboxId = await enqueueMail(
     {
       kind: options.kind ?? options.template,
@@ -87,10 +89,35 @@ export async function queueServiceDeskMail(
       replyTo: replyAddress(replyKey),
       headers,
       issueId: issue.id,
+      held,
     },
     tx,
   );
   return { outboxId, messageId };
+}
+
+/**
+ * The loop brake: past LOOP_BRAKE_MAILS_PER_HOUR mails to one address on one issue within an hour, further
+ * mail is held (an auto-responder answering every mail must not make us answer back thousands of times).
+ * The first held mail of the hour leaves an internal note, so the team sees it and can release it.
+ */
+async function loopBrake(tx: Tx, issueId: number, to: string): Promise<boolean> {
+  const since = new Date(Date.now() - 60 * 60_000);
+  const limit = env().LOOP_BRAKE_MAILS_PER_HOUR;
+  const recent = await tx.outboundEmail.count({ where: { issueId, to, createdAt: { gte: since }, status: { not: "held" } } });
+  if (recent < limit) return false;
+  const alreadyHeld = await tx.outboundEmail.count({ where: { issueId, to, createdAt: { gte: since }, status: "held" } });
+  if (alreadyHeld === 0)
+    await tx.note.create({
+      data: {
+        issueId,
+        authorId: SUPPORT_BOT_ID,
+        system: true,
+        internal: true,
+        body: `held mail to ${to}: ${limit} mails already went to this address for this issue in the last hour (a mail loop?). Release held mail in the project's mail log.`,
+      },
+    });
+  return true;
 }
 
 /**

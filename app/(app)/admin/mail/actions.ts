@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { action } from "@/lib/auth/action";
-import { replayInboundMail, retryOutboundMail } from "@/lib/data/mail-log";
+import { replayInboundMail, requeueOutboundMail } from "@/lib/data/mail-log";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 
 const idSchema = z.object({ id: z.string().min(1).max(64) });
@@ -15,8 +15,11 @@ export const replayInboundAction = action(idSchema, async ({ id }, actor) => {
   return { status: outcome.status, issueIid: outcome.issueIid, reason: outcome.reason };
 });
 
-export const retryOutboundAction = action(idSchema, async ({ id }, actor) => {
-  await retryOutboundMail(actor, id);
+const requeueSchema = idSchema.extend({ from: z.enum(["failed", "held"]) });
+
+// Retry (failed) and Release (held) are the same move: back in the queue, sent right away.
+export const requeueOutboundAction = action(requeueSchema, async ({ id, from }, actor) => {
+  await requeueOutboundMail(actor, id, from);
   deliverSoon([id]);
   revalidatePath("/", "layout");
   return { id };
