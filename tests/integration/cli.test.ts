@@ -49,6 +49,22 @@ describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, (
     expect(added.stdout).toContain("as Maintainer");
   }, 60_000);
 
+  it("creates an API token and prints it as the last line", async () => {
+    const created = await cli("token:create", owner, "--name", "ci", "--scope", "read_api");
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const lines = created.stdout.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^sdpat-[A-Za-z0-9_-]{32}$/);
+    expect(created.stdout).toContain("read_api");
+
+    const badScope = await cli("token:create", owner, "--scope", "root");
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain("api or read_api");
+    const nobody = await cli("token:create", `nobody-${unique}@example.com`);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain("No user with email");
+  }, 60_000);
+
   it("fails with a clear message and a non-zero exit code", async () => {
     const duplicate = await cli("user:create", owner);
     expect(duplicate.code).toBe(1);
