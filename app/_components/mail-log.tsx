@@ -86,21 +86,7 @@ export function InboundTable({ page, links, status }: { page: Awaited<ReturnType
     );
   return (
     <>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-medium text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">Status</th>
-              <th className="px-3 py-2">From / subject</th>
-              <th className="px-3 py-2">Reason</th>
-              <th className="px-3 py-2">Issue</th>
-              <th className="px-3 py-2">Received</th>
-              <th className="px-3 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
+      <LogTable columns={["Status", "From / subject", "Reason", "Issue", "Received"]}>
             {page.mails.map((mail) => (
               <tr key={mail.id}>
                 <td className="px-3 py-2 whitespace-nowrap">
@@ -124,9 +110,7 @@ export function InboundTable({ page, links, status }: { page: Awaited<ReturnType
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+      </LogTable>
       <Pager nextHref={page.nextCursor ? links.list({ tab: "inbound", status, cursor: page.nextCursor }) : undefined} firstHref={links.list({ tab: "inbound", status })} />
     </>
   );
@@ -141,22 +125,7 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
     );
   return (
     <>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <thead className="bg-slate-50 text-left text-xs font-medium text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">Status</th>
-              <th className="px-3 py-2">To / subject</th>
-              <th className="px-3 py-2">Kind</th>
-              <th className="px-3 py-2">Attempts / error</th>
-              <th className="px-3 py-2">Issue</th>
-              <th className="px-3 py-2">Queued</th>
-              <th className="px-3 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
+      <LogTable columns={["Status", "To / subject", "Kind", "Attempts / error", "Issue", "Queued"]}>
             {page.mails.map((mail) => (
               <tr key={mail.id}>
                 <td className="px-3 py-2 whitespace-nowrap">
@@ -184,11 +153,32 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+      </LogTable>
       <Pager nextHref={page.nextCursor ? links.list({ tab: "outbound", status, cursor: page.nextCursor }) : undefined} firstHref={links.list({ tab: "outbound", status })} />
     </>
+  );
+}
+
+/** The table frame both logs share; the last column holds the row's action (Replay, Retry, Release). */
+function LogTable({ columns, children }: { columns: string[]; children: React.ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="min-w-full divide-y divide-slate-200 text-sm">
+        <thead className="bg-slate-50 text-left text-xs font-medium text-slate-500 uppercase">
+          <tr>
+            {columns.map((column) => (
+              <th key={column} className="px-3 py-2">
+                {column}
+              </th>
+            ))}
+            <th className="px-3 py-2">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">{children}</tbody>
+      </table>
+    </div>
   );
 }
 

@@ -1,17 +1,16 @@
 // GitLab's incoming-mail corpus (shared, outside the repo) end to end through intake in both SendGrid modes: addresses mapped onto the app's, outcomes checked against EXPECTED.md.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CORPUS_DIR, corpusPresent, warnCorpusMissing } from "../support/corpus";
 import { db } from "@/lib/db/client";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
-import { resetEnv } from "@/lib/env";
 import { buildSendGridRequest, type SendGridRequestOptions } from "@/lib/mail/inbound/sendgrid-form";
 import { fullPathSlug, projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-desk/intake";
 import { deliver, eml } from "../support/mail";
-import { makeUser, uid, uniqueProjectPath } from "./helpers";
+import { makeUser, uid, uniqueProjectPath, useEnv } from "./helpers";
 
 const CORPUS = CORPUS_DIR;
 const present = corpusPresent;
@@ -437,16 +436,7 @@ describe.skipIf(!present)("GitLab mail corpus through intake", () => {
     });
 
     describe("alias address (SERVICE_DESK_EMAIL_ADDRESS = GitLab's support+%{key}@example.com)", () => {
-      const saved = process.env.SERVICE_DESK_EMAIL_ADDRESS;
-      beforeAll(() => {
-        process.env.SERVICE_DESK_EMAIL_ADDRESS = "support+%{key}@example.com";
-        resetEnv();
-      });
-      afterAll(() => {
-        if (saved === undefined) delete process.env.SERVICE_DESK_EMAIL_ADDRESS;
-        else process.env.SERVICE_DESK_EMAIL_ADDRESS = saved;
-        resetEnv();
-      });
+      useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "support+%{key}@example.com" });
 
       const aliasProject = async (suffix = `mykey_${uid(3)}`) => ({ project: await sdProject({ projectKey: suffix }), suffix });
 

@@ -1,10 +1,11 @@
 // Fixtures for integration tests. Every name is random, so test files can share one Postgres database and run
 // in parallel without relying on an empty database.
 import { randomBytes } from "node:crypto";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Actor } from "@/lib/auth/actor";
 import type { Role } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
+import { resetEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { addMember } from "@/lib/data/members";
 import { createProject } from "@/lib/data/projects";
@@ -95,3 +96,23 @@ export async function membershipRole(projectId: number, userId: string): Promise
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sets environment variables for the enclosing describe block (undefined unsets one) and puts the previous
+ * values back afterwards; the validated env() is re-read both times.
+ */
+export function useEnv(vars: Record<string, string | undefined>) {
+  const saved: Record<string, string | undefined> = {};
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    resetEnv();
+  };
+  beforeAll(() => {
+    for (const key of Object.keys(vars)) saved[key] = process.env[key];
+    apply(vars);
+  });
+  afterAll(() => apply(saved));
+}

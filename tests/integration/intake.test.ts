@@ -1,14 +1,13 @@
 // Intake end to end below the HTTP layer: a mail built like SendGrid posts it is stored, routed and turned
 // into a Service Desk issue or note, on PGlite and on Postgres, in both SendGrid modes.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db/client";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
-import { resetEnv } from "@/lib/env";
 import { projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { NEW_ISSUES_PER_SENDER_PER_HOUR, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
 import { deliver, eml, newMessageId } from "../support/mail";
-import { backend, makeUser, uid, uniqueProjectPath } from "./helpers";
+import { backend, makeUser, uid, uniqueProjectPath, useEnv } from "./helpers";
 import { createProject } from "@/lib/data/projects";
 
 const MODES = ["raw", "parsed"] as const;
@@ -140,16 +139,7 @@ describe("routing", () => {
 });
 
 describe("alias address (SERVICE_DESK_EMAIL_ADDRESS)", () => {
-  const saved = process.env.SERVICE_DESK_EMAIL_ADDRESS;
-  beforeAll(() => {
-    process.env.SERVICE_DESK_EMAIL_ADDRESS = "contact+%{key}@support.example.com";
-    resetEnv();
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env.SERVICE_DESK_EMAIL_ADDRESS;
-    else process.env.SERVICE_DESK_EMAIL_ADDRESS = saved;
-    resetEnv();
-  });
+  useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
 
   it("routes the alias key to its project, and replies go to the alias domain", async () => {
     const suffix = `help_${uid(3)}`;

@@ -1,7 +1,7 @@
 // Service Desk settings as a Maintainer edits them: who may read and change them (404 below Maintainer), every
 // field's validation, the alias suffix's uniqueness among projects with the same slug, the audit trail, and
 // the effect of each setting on the next mail that arrives.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { createIssueTemplate, deleteIssueTemplate } from "@/lib/data/issue-templates";
 import { createProject } from "@/lib/data/projects";
@@ -12,10 +12,9 @@ import {
   setServiceDeskEnabled,
   updateServiceDeskSettings,
 } from "@/lib/data/service-desk";
-import { resetEnv } from "@/lib/env";
 import { fullPathSlug, projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { deliver, eml } from "../support/mail";
-import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ActorName, type ProjectFixture } from "./helpers";
+import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ActorName, type ProjectFixture, useEnv } from "./helpers";
 
 const ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
 const SETTINGS_ACCESS: Record<ActorName, string> = {
@@ -205,16 +204,7 @@ describe("alias suffix: unique among projects with the same slug", () => {
   });
 
   describe("with SERVICE_DESK_EMAIL_ADDRESS configured", () => {
-    const saved = process.env.SERVICE_DESK_EMAIL_ADDRESS;
-    beforeAll(() => {
-      process.env.SERVICE_DESK_EMAIL_ADDRESS = "contact+%{key}@support.example.com";
-      resetEnv();
-    });
-    afterAll(() => {
-      if (saved === undefined) delete process.env.SERVICE_DESK_EMAIL_ADDRESS;
-      else process.env.SERVICE_DESK_EMAIL_ADDRESS = saved;
-      resetEnv();
-    });
+    useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
 
     it("shows the resulting alias address, and mail to it becomes an issue", async () => {
       const project = await ownProject();
