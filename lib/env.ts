@@ -25,6 +25,8 @@ const schema = z.object({
   SERVICE_DESK_EMAIL_ADDRESS: optional.pipe(addressPattern.optional()),
   SENDGRID_API_KEY: optional,
   SENDGRID_API_BASE_URL: z.url().default("https://api.sendgrid.com"),
+  // How long one send may take before it counts as a network error (and is retried later).
+  SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   SENDGRID_FROM_EMAIL: z.string().default("support@localhost"),
   SENDGRID_INBOUND_SECRET: optional,
   SENDGRID_INBOUND_PUBLIC_KEY: optional,

@@ -14,14 +14,12 @@ export interface SendGridMessage {
   customArgs?: Record<string, string>;
 }
 
-let configured: { key: string; base: string } | undefined;
-
-const SEND_TIMEOUT_MS = 30_000;
+let configured: { key: string; base: string; timeout: number } | undefined;
 
 function client(): typeof sgMail {
-  const { SENDGRID_API_KEY: key, SENDGRID_API_BASE_URL: base } = env();
+  const { SENDGRID_API_KEY: key, SENDGRID_API_BASE_URL: base, SENDGRID_TIMEOUT_MS: timeout } = env();
   if (!key) throw new Error("SENDGRID_API_KEY is not set.");
-  if (configured?.key !== key || configured.base !== base) {
+  if (configured?.key !== key || configured.base !== base || configured.timeout !== timeout) {
     // setApiKey resets the base URL, so the base URL must be set after it (STACK-NOTES).
     const sgClient = new Client();
     sgMail.setClient(sgClient);
@@ -29,8 +27,8 @@ function client(): typeof sgMail {
     sgClient.setDefaultRequest("baseUrl", base);
     // A hung connection must not hold an outbox claim forever: give up, and the row is retried later.
     // (The SDK passes unknown default-request keys through to axios; its types only list the documented ones.)
-    sgClient.setDefaultRequest({ timeout: SEND_TIMEOUT_MS } as unknown as Parameters<Client["setDefaultRequest"]>[0]);
-    configured = { key, base };
+    sgClient.setDefaultRequest({ timeout } as unknown as Parameters<Client["setDefaultRequest"]>[0]);
+    configured = { key, base, timeout };
   }
   return sgMail;
 }

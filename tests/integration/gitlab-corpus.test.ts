@@ -10,7 +10,7 @@ import { buildSendGridRequest, type SendGridRequestOptions } from "@/lib/mail/in
 import { fullPathSlug, projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-desk/intake";
 import { deliver, eml } from "../support/mail";
-import { makeUser, uid, uniqueProjectPath, useEnv } from "./helpers";
+import { makeUser, uid, uniqueProjectPath, withEnv } from "./helpers";
 
 const CORPUS = CORPUS_DIR;
 const present = corpusPresent;
@@ -436,7 +436,7 @@ describe.skipIf(!present)("GitLab mail corpus through intake", () => {
     });
 
     describe("alias address (SERVICE_DESK_EMAIL_ADDRESS = GitLab's support+%{key}@example.com)", () => {
-      useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "support+%{key}@example.com" });
+      withEnv({ SERVICE_DESK_EMAIL_ADDRESS: "support+%{key}@example.com" });
 
       const aliasProject = async (suffix = `mykey_${uid(3)}`) => ({ project: await sdProject({ projectKey: suffix }), suffix });
 

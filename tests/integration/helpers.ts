@@ -101,7 +101,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * Sets environment variables for the enclosing describe block (undefined unsets one) and puts the previous
  * values back afterwards; the validated env() is re-read both times.
  */
-export function useEnv(vars: Record<string, string | undefined>) {
+export function withEnv(vars: Record<string, string | undefined>) {
   const saved: Record<string, string | undefined> = {};
   const apply = (values: Record<string, string | undefined>) => {
     for (const [key, value] of Object.entries(values)) {

@@ -7,7 +7,7 @@ import { projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { NEW_ISSUES_PER_SENDER_PER_HOUR, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
 import { deliver, eml, newMessageId } from "../support/mail";
-import { backend, makeUser, uid, uniqueProjectPath, useEnv } from "./helpers";
+import { backend, makeUser, uid, uniqueProjectPath, withEnv } from "./helpers";
 import { createProject } from "@/lib/data/projects";
 
 const MODES = ["raw", "parsed"] as const;
@@ -139,7 +139,7 @@ describe("routing", () => {
 });
 
 describe("alias address (SERVICE_DESK_EMAIL_ADDRESS)", () => {
-  useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
+  withEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
 
   it("routes the alias key to its project, and replies go to the alias domain", async () => {
     const suffix = `help_${uid(3)}`;

@@ -14,7 +14,7 @@ import {
 } from "@/lib/data/service-desk";
 import { fullPathSlug, projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { deliver, eml } from "../support/mail";
-import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ActorName, type ProjectFixture, useEnv } from "./helpers";
+import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ActorName, type ProjectFixture, withEnv } from "./helpers";
 
 const ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
 const SETTINGS_ACCESS: Record<ActorName, string> = {
@@ -204,7 +204,7 @@ describe("alias suffix: unique among projects with the same slug", () => {
   });
 
   describe("with SERVICE_DESK_EMAIL_ADDRESS configured", () => {
-    useEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
+    withEnv({ SERVICE_DESK_EMAIL_ADDRESS: "contact+%{key}@support.example.com" });
 
     it("shows the resulting alias address, and mail to it becomes an issue", async () => {
       const project = await ownProject();

@@ -17,7 +17,8 @@ export interface SentMessage {
   messageId: string;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+/** A scripted answer: a status, or a fault — drop the connection, or never answer at all. */
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" };
 
 export interface FakeSendGrid {
   url: string;
@@ -74,6 +75,10 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const send = (reply: Reply) => {
+      if ("fault" in reply) {
+        if (reply.fault === "drop") req.socket.destroy();
+        return; // "hang": the client's timeout has to deal with it
+      }
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
     };
@@ -119,6 +124,11 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       return requests;
     },
     failNext: (...replies) => queue.push(...replies),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Hung requests would keep close() waiting forever.
+        server.closeAllConnections();
+      }),
   };
 }
