@@ -1,7 +1,10 @@
 // The outbox under a misbehaving SendGrid (the local SendGrid-compatible server scripted to answer 500, 429 with
 // a reset, drop the connection or hang): every queued mail is eventually accepted exactly once, identified by
 // its outbox id; permanent refusals and exhausted retries end as `failed` with the error. On Postgres, two
-// senders draining one outbox at once never send a mail twice.
+// senders draining one outbox at once never send a mail twice, and a sender killed mid-drain (SIGKILL) leaves
+// nothing unsent and at most its in-flight mail sent twice.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { deliverOutbox, enqueueMail } from "@/lib/mail/outbox";
@@ -97,4 +100,32 @@ describe.runIf(backend === "postgres")("two senders on one Postgres", () => {
     await drainUntilSettled(ids);
     for (const id of ids) expect(acceptedCount(id), id).toBe(1);
   });
+});
+
+describe.runIf(backend === "postgres")("a sender killed in the middle of a drain", () => {
+  it("leaves nothing unsent after a restart, and duplicates at most the mail in flight, by outbox id", async () => {
+    const ids = await queue(6);
+    // SendGrid takes the first mail but the answer never arrives; then the process is killed (SIGKILL).
+    sendgrid.failNext({ fault: "accept-hang" });
+    const root = path.resolve(__dirname, "../..");
+    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["tests/support/drain-outbox.ts", ...ids], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: "development", SENDGRID_TIMEOUT_MS: "120000" },
+      stdio: "ignore",
+    });
+    await expect.poll(() => sendgrid.accepted.filter((m) => ids.includes(m.customArgs.outbound_email_id)).length, { timeout: 60_000 }).toBe(1);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    const inFlight = await db().outboundEmail.count({ where: { id: { in: ids }, status: "sending" } });
+    expect(inFlight).toBeGreaterThanOrEqual(1);
+
+    // Restart: once the dead sender's lease has run out (here: made to), the next drain sends everything.
+    await drainUntilSettled(ids);
+    expect((await db().outboundEmail.findMany({ where: { id: { in: ids } }, select: { status: true } })).every((r) => r.status === "sent")).toBe(true);
+    const copies = ids.map(acceptedCount);
+    expect(copies.every((n) => n >= 1)).toBe(true);
+    const duplicates = copies.reduce((sum, n) => sum + n - 1, 0);
+    expect(duplicates).toBeLessThanOrEqual(inFlight);
+    expect(duplicates).toBe(1);
+  }, 90_000);
 });

@@ -17,8 +17,11 @@ export interface SentMessage {
   messageId: string;
 }
 
-/** A scripted answer: a status, or a fault — drop the connection, or never answer at all. */
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" };
+/**
+ * A scripted answer: a status, or a fault — drop the connection, never answer, or accept the mail and never
+ * answer (the sender cannot know it went out: the one case where a retry sends a mail twice).
+ */
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" | "accept-hang" };
 
 export interface FakeSendGrid {
   url: string;
@@ -88,7 +91,8 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send({ status: 401, body: { errors: [{ message: "The provided authorization grant is invalid, expired, or revoked" }] } });
     const forced = queue.shift();
-    if (forced) return send(forced);
+    const acceptSilently = !!forced && "fault" in forced && forced.fault === "accept-hang";
+    if (forced && !acceptSilently) return send(forced);
     let payload: Payload;
     try {
       payload = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -109,6 +113,7 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       customArgs: (payload.custom_args ?? {}) as Record<string, string>,
       messageId,
     });
+    if (acceptSilently) return;
     send({ status: 202, headers: { "x-message-id": messageId } });
   });
   await new Promise<void>((resolve, reject) => {
