@@ -2,6 +2,7 @@
 // request pipeline every route shares (401/403/404/413/429 shapes), and the first endpoints: projects, notes,
 // admin inbound mail. Routes are called as Next calls them: a Request plus a params promise.
 import { describe, expect, it } from "vitest";
+import { POST as inboundReplay } from "@/app/api/v1/admin/inbound_emails/[id]/replay/route";
 import { GET as inboundList } from "@/app/api/v1/admin/inbound_emails/route";
 import { GET as notesGet, POST as notesPost } from "@/app/api/v1/projects/[id]/issues/[iid]/notes/route";
 import { GET as projectGet } from "@/app/api/v1/projects/[id]/route";
@@ -134,5 +135,21 @@ describe("admin inbound mail", () => {
     const admin = await makeUser("admin", { isAdmin: true });
     expect((await call(inboundList, {}, { token: await tokenFor(admin) })).status).toBe(200);
     expect((await call(inboundList, {}, { token: await tokenFor(await makeUser()) })).status).toBe(404);
+  });
+
+  it("lists by status and replays a mail once its cause is fixed", async () => {
+    const { fullPath, projectId, actors } = await makeProjectWithMembers();
+    const project = await db().project.findUniqueOrThrow({ where: { id: projectId } });
+    const early = await deliver(eml({ to: `incoming+${projectKey(project)}@localhost`, subject: "Before Service Desk was on" }));
+    expect(early.status).toBe("rejected");
+    const token = await tokenFor(await makeUser("admin", { isAdmin: true }));
+    const rejected = await call(inboundList, {}, { token, query: "status=rejected" });
+    expect(rejected.json).toEqual(expect.arrayContaining([expect.objectContaining({ id: early.inboundEmailId, status: "rejected", subject: "Before Service Desk was on" })]));
+
+    await setServiceDeskEnabled(actors.owner, fullPath, true);
+    const replay = await call(inboundReplay, { id: early.inboundEmailId }, { token, method: "POST" });
+    expect(replay).toMatchObject({ status: 200, json: { id: early.inboundEmailId, status: "created_issue", issue_iid: 1 } });
+    expect((await call(inboundReplay, { id: early.inboundEmailId }, { token, method: "POST" })).status).toBe(409);
+    expect((await call(inboundReplay, { id: early.inboundEmailId }, { token: await tokenFor(actors.owner), method: "POST" })).status).toBe(404);
   });
 });
