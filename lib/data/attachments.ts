@@ -1,4 +1,4 @@
-// Files that came with customer mail: listed on their issue, downloaded by whoever may see that issue.
+// Files that came with customer mail, downloaded by whoever may see their issue (getIssue lists them).
 import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
@@ -28,12 +28,4 @@ export async function getAttachment(actor: Actor | null, id: string) {
   // A file on an internal note is as private as the note.
   if (row.note?.internal && !can(role, "issue:read_confidential")) throw notFound("Attachment");
   return { filename: row.filename, contentType: row.contentType, size: row.size, data: row.data };
-}
-
-export async function listAttachments(issueId: number) {
-  return db().attachment.findMany({
-    where: { issueId },
-    orderBy: { createdAt: "asc" },
-    select: { id: true, filename: true, contentType: true, size: true, noteId: true },
-  });
 }
