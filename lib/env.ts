@@ -48,8 +48,15 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema> & { AUTH_SECRET: string; isEmbeddedDb: boolean; isProduction: boolean };
 
-/** Thrown for a configuration a server must not start with; the message is one line naming the variable. */
-export class ConfigError extends Error {}
+/** Thrown for a configuration a server must not start with: one line per problem, each naming its variable. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join("\n"));
+    this.problems = problems;
+  }
+}
 
 function devSecret(dataDir: string): string {
   // Dev default: generated once and kept beside the embedded database, so sessions survive restarts.
@@ -66,19 +73,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}.`);
+    throw new ConfigError([`Invalid configuration: ${String(issue.path[0])} ${issue.message}.`]);
   }
   const env = result.data;
   const isProduction = env.NODE_ENV === "production";
   const building = env.NEXT_PHASE === "phase-production-build";
   if (isProduction && !building) {
-    if (!env.DATABASE_URL)
-      throw new ConfigError("DATABASE_URL is required in production (the embedded database is for development only).");
-    if (!env.AUTH_SECRET) throw new ConfigError("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
+    // Every problem at once: whoever deploys fixes them in one go instead of one restart each.
+    const problems: string[] = [];
+    if (!env.DATABASE_URL) problems.push("DATABASE_URL is required in production (the embedded database is for development only).");
+    if (!env.AUTH_SECRET) problems.push("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
+    if (!source.APP_URL?.trim())
+      problems.push("APP_URL is required in production: the public URL of the app, used in sign-in links and in every mail's links.");
     if (!env.SENDGRID_INBOUND_SECRET && !env.SENDGRID_INBOUND_PUBLIC_KEY)
-      throw new ConfigError(
-        "SENDGRID_INBOUND_SECRET (or SENDGRID_INBOUND_PUBLIC_KEY) is required in production: the inbound mail webhook must not be open.",
-      );
+      problems.push("SENDGRID_INBOUND_SECRET (or SENDGRID_INBOUND_PUBLIC_KEY) is required in production: the inbound mail webhook must not be open.");
+    if (source.SENDGRID_FROM_EMAIL?.trim() && !env.SENDGRID_API_KEY)
+      problems.push("SENDGRID_FROM_EMAIL is set but SENDGRID_API_KEY is not: no mail would leave (set the key, or unset the From address).");
+    if (problems.length) throw new ConfigError(problems);
   }
   // An in-memory database lives as long as the process, and so may its secret: nothing is written to disk.
   const ephemeral = building || env.PGLITE_DATA_DIR.startsWith("memory://");

@@ -10,8 +10,8 @@ export async function startServer(): Promise<void> {
     env();
   } catch (error) {
     if (error instanceof ConfigError) {
-      // One line naming the variable, then stop: a half-configured server must not take traffic.
-      console.error(`Service Desk cannot start: ${error.message}`);
+      // One line per problem, each naming its variable, then stop: a half-configured server must not take traffic.
+      for (const problem of error.problems) console.error(`Service Desk cannot start: ${problem}`);
       process.exit(1);
     }
     throw error;
