@@ -69,7 +69,15 @@ function devSecret(dataDir: string): string {
   return secret;
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
+/** On Vercel, APP_URL defaults to the project's production domain, so a one-click deploy needs no URL typed in. */
+function withPlatformDefaults(source: Record<string, string | undefined>): Record<string, string | undefined> {
+  const vercelDomain = source.VERCEL_PROJECT_PRODUCTION_URL?.trim();
+  if (source.APP_URL?.trim() || !vercelDomain) return source;
+  return { ...source, APP_URL: `https://${vercelDomain}` };
+}
+
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  const source = withPlatformDefaults(raw);
   const result = schema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -107,6 +115,19 @@ export function env(): Env {
     process.env.NEXTAUTH_URL ??= cached.APP_URL;
   }
   return cached;
+}
+
+/**
+ * Only the database settings, for `db:migrate`: a deploy's build step migrates before the app's other settings
+ * (secrets, mail) matter, and must not be refused for lacking them.
+ */
+export function databaseEnv(source: Record<string, string | undefined> = process.env) {
+  const result = schema.pick({ DATABASE_URL: true, PGLITE_DATA_DIR: true }).safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError([`Invalid configuration: ${String(issue.path[0])} ${issue.message}.`]);
+  }
+  return result.data;
 }
 
 /** Forgets the cached configuration, for tests that change process.env between cases. */

@@ -1,10 +1,13 @@
 // `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, or to the embedded PGlite database.
+// `--require-database-url` (the Vercel build) refuses to fall back to the embedded database.
 import { connectEmbedded, connectPostgres } from "@/lib/db/connect";
 import { migrate } from "@/lib/db/migrate";
-import { env } from "@/lib/env";
+import { databaseEnv } from "@/lib/env";
 
 async function main() {
-  const config = env();
+  const config = databaseEnv();
+  if (process.argv.includes("--require-database-url") && !config.DATABASE_URL)
+    throw new Error("DATABASE_URL is not set: connect a Postgres database to the project (e.g. Vercel → Storage → Neon), then redeploy.");
   const conn = config.DATABASE_URL
     ? await connectPostgres(config.DATABASE_URL)
     : await connectEmbedded(config.PGLITE_DATA_DIR);

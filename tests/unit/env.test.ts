@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "@/lib/env";
+import { ConfigError, databaseEnv, parseEnv } from "@/lib/env";
 
 const PROD = { NODE_ENV: "production" } as const;
 const PG = "postgres://app@db.internal:5432/servicedesk";
@@ -59,6 +59,17 @@ describe("parseEnv in production", () => {
 
   it("starts with a From address when the API key is there too", () => {
     expect(parseEnv({ ...READY, SENDGRID_FROM_EMAIL: "support@desk.example.com", SENDGRID_API_KEY: "SG.x" }).SENDGRID_FROM_EMAIL).toBe("support@desk.example.com");
+  });
+
+  it("takes APP_URL from Vercel's production domain when it is not set", () => {
+    const env = parseEnv({ ...without("APP_URL"), VERCEL_PROJECT_PRODUCTION_URL: "desk-acme.vercel.app" });
+    expect(env.APP_URL).toBe("https://desk-acme.vercel.app");
+    expect(parseEnv({ ...READY, VERCEL_PROJECT_PRODUCTION_URL: "desk-acme.vercel.app" }).APP_URL).toBe("https://desk.example.com");
+  });
+
+  it("lets db:migrate run with only the database settings (a deploy's build step)", () => {
+    expect(databaseEnv({ ...PROD, DATABASE_URL: PG })).toEqual({ DATABASE_URL: PG, PGLITE_DATA_DIR: ".data/pglite" });
+    expect(() => databaseEnv({ DATABASE_URL: "mysql://x/y" })).toThrow(ConfigError);
   });
 
   it("does not require them while `next build` runs (NEXT_PHASE=phase-production-build)", () => {
