@@ -57,6 +57,18 @@ function decodeCursor(cursor: string | undefined): { at: Date; id: string } | un
   throw new AppError("bad_request", "This page link is invalid; start from the first page.");
 }
 
+/** Rows after the cursor in a newest-first listing over (column, id). */
+function olderThan<C extends "receivedAt" | "createdAt">(column: C, after: { at: Date; id: string } | undefined) {
+  return after ? { OR: [{ [column]: { lt: after.at } }, { [column]: after.at, id: { lt: after.id } }] } : {};
+}
+
+/** The page (PAGE_SIZE of the PAGE_SIZE + 1 rows read) and the cursor of the next one, if there is one. */
+function pageOf<R extends { id: string }>(rows: R[], at: (row: R) => Date) {
+  const page = rows.slice(0, PAGE_SIZE);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > PAGE_SIZE && last ? encodeCursor(at(last), last.id) : undefined };
+}
+
 export interface MailLogQuery {
   status?: string;
   cursor?: string;
@@ -68,7 +80,7 @@ export async function listInboundMail(actor: Actor | null, scope: MailScope, que
   const where: Prisma.InboundEmailWhereInput = {
     ...(projectId ? { projectId } : {}),
     ...(query.status ? { status: query.status } : {}),
-    ...(after ? { OR: [{ receivedAt: { lt: after.at } }, { receivedAt: after.at, id: { lt: after.id } }] } : {}),
+    ...olderThan("receivedAt", after),
   };
   const rows = await db().inboundEmail.findMany({
     where,
@@ -89,8 +101,7 @@ export async function listInboundMail(actor: Actor | null, scope: MailScope, que
       project: { select: { fullPath: true } },
     },
   });
-  const page = rows.slice(0, PAGE_SIZE);
-  const last = page.at(-1);
+  const { page, nextCursor } = pageOf(rows, (row) => row.receivedAt);
   return {
     mails: page.map(({ issue, project, ...row }) => ({
       ...row,
@@ -98,7 +109,7 @@ export async function listInboundMail(actor: Actor | null, scope: MailScope, que
       projectPath: project?.fullPath ?? null,
       replayable: REPLAYABLE.has(row.status),
     })),
-    nextCursor: rows.length > PAGE_SIZE && last ? encodeCursor(last.receivedAt, last.id) : undefined,
+    nextCursor,
   };
 }
 
@@ -108,7 +119,7 @@ export async function listOutboundMail(actor: Actor | null, scope: MailScope, qu
   const where: Prisma.OutboundEmailWhereInput = {
     ...(projectId ? { issue: { projectId } } : {}),
     ...(query.status ? { status: query.status } : {}),
-    ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
+    ...olderThan("createdAt", after),
   };
   const rows = await db().outboundEmail.findMany({
     where,
@@ -129,8 +140,7 @@ export async function listOutboundMail(actor: Actor | null, scope: MailScope, qu
       issue: { select: { iid: true, project: { select: { fullPath: true } } } },
     },
   });
-  const page = rows.slice(0, PAGE_SIZE);
-  const last = page.at(-1);
+  const { page, nextCursor } = pageOf(rows, (row) => row.createdAt);
   return {
     mails: page.map(({ issue, ...row }) => ({
       ...row,
@@ -139,7 +149,7 @@ export async function listOutboundMail(actor: Actor | null, scope: MailScope, qu
       retryable: row.status === "failed",
       releasable: row.status === "held",
     })),
-    nextCursor: rows.length > PAGE_SIZE && last ? encodeCursor(last.createdAt, last.id) : undefined,
+    nextCursor,
   };
 }
 

@@ -7,7 +7,7 @@ import { AppError } from "@/lib/errors";
 import { emailSchema } from "@/lib/schemas";
 import { isOwnAddress, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { MAX_PARTICIPANTS } from "@/lib/service-desk/intake";
-import { queueServiceDeskMail } from "@/lib/service-desk/notifications";
+import { queueServiceDeskMail, threadIssueSelect } from "@/lib/service-desk/notifications";
 import { requireVisibleIssue } from "./issues";
 import { lockIssue } from "./labels";
 
@@ -57,16 +57,7 @@ export async function addParticipant(actor: Actor | null, projectPath: string, i
       await lockIssue(tx, issue.id);
       const row = await tx.issue.findUniqueOrThrow({
         where: { id: issue.id },
-        select: {
-          id: true,
-          iid: true,
-          title: true,
-          description: true,
-          authorId: true,
-          externalMessageId: true,
-          threadMessageId: true,
-          project: { select: { id: true, fullPath: true, serviceDesk: { select: { outgoingName: true } } } },
-        },
+        select: threadIssueSelect,
       });
       if (row.authorId !== SUPPORT_BOT_ID)
         throw emailError("External participants can only be added to Service Desk issues (issues created from email).");

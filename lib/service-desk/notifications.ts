@@ -18,6 +18,18 @@ export interface ThreadContext {
 
 const bracket = (id: string) => `<${id}>`;
 
+/** What a Service Desk mail about an issue is built from (ThreadContext), with whether it is one. */
+export const threadIssueSelect = {
+  id: true,
+  iid: true,
+  title: true,
+  description: true,
+  authorId: true,
+  externalMessageId: true,
+  threadMessageId: true,
+  project: { select: { id: true, fullPath: true, serviceDesk: { select: { outgoingName: true, emailOnClose: true } } } },
+} as const;
+
 /** The name Service Desk mail is sent under: the project's outgoing name, else "Support Bot". */
 function displayName(outgoingName: string | null): string {
   return outgoingName?.trim() || "Support Bot";
@@ -135,17 +147,7 @@ export async function mailParticipants(
 ): Promise<string[]> {
   const issue = await tx.issue.findUniqueOrThrow({
     where: { id: issueId },
-    select: {
-      id: true,
-      iid: true,
-      title: true,
-      description: true,
-      authorId: true,
-      externalMessageId: true,
-      threadMessageId: true,
-      project: { select: { id: true, fullPath: true, serviceDesk: { select: { outgoingName: true, emailOnClose: true } } } },
-      participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } },
-    },
+    select: { ...threadIssueSelect, participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } } },
   });
   if (issue.authorId !== SUPPORT_BOT_ID) return [];
   if (template === "issue_closed" && !issue.project.serviceDesk?.emailOnClose) return [];

@@ -18,18 +18,10 @@ import { listSettingEvents, setServiceDeskEnabled } from "@/lib/data/service-des
 import { projectKey } from "@/lib/service-desk/address";
 import { TEMPLATE_NAMES } from "@/lib/service-desk/templates";
 import { deliver, eml } from "../support/mail";
-import { appError, makeProjectWithMembers, outcome, type ActorName, type ProjectFixture } from "./helpers";
+import { appError, makeProjectWithMembers, outcome, type ProjectFixture, ALL_ACTORS, MAINTAINER_ONLY } from "./helpers";
 
-const ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
-const ACCESS: Record<ActorName, string> = {
-  anon: "unauthorized",
-  nonMember: "not_found",
-  guest: "not_found",
-  reporter: "not_found",
-  developer: "not_found",
-  maintainer: "ok",
-  owner: "ok",
-};
+const ACTORS = ALL_ACTORS;
+const ACCESS = MAINTAINER_ONLY;
 
 const ALL_PLACEHOLDERS = [
   "# Hello from %{ISSUE_PATH}",

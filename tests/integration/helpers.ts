@@ -116,3 +116,17 @@ export function withEnv(vars: Record<string, string | undefined>) {
   });
   afterAll(() => apply(saved));
 }
+
+/** Every kind of actor, in rank order, for table-driven authorization tests. */
+export const ALL_ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
+
+/** Expected outcome of a Maintainer-and-up function: below Maintainer it is not theirs to know about (404). */
+export const MAINTAINER_ONLY: Record<ActorName, string> = {
+  anon: "unauthorized",
+  nonMember: "not_found",
+  guest: "not_found",
+  reporter: "not_found",
+  developer: "not_found",
+  maintainer: "ok",
+  owner: "ok",
+};

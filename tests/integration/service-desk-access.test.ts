@@ -6,9 +6,9 @@ import { getAttachment } from "@/lib/data/attachments";
 import { getServiceDesk, setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { projectKey } from "@/lib/service-desk/address";
 import { deliver, eml } from "../support/mail";
-import { makeProjectWithMembers, outcome, type ActorName, type ProjectFixture } from "./helpers";
+import { makeProjectWithMembers, outcome, type ActorName, type ProjectFixture, ALL_ACTORS, MAINTAINER_ONLY } from "./helpers";
 
-const ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
+const ACTORS = ALL_ACTORS;
 
 let fixture: ProjectFixture;
 let attachmentId: string;
@@ -25,16 +25,7 @@ beforeAll(async () => {
 });
 
 describe("Service Desk settings", () => {
-  const canToggle: Record<ActorName, string> = {
-    anon: "unauthorized",
-    nonMember: "not_found",
-    // Below Maintainer the settings are not theirs to know about: 404, like the settings page.
-    guest: "not_found",
-    reporter: "not_found",
-    developer: "not_found",
-    maintainer: "ok",
-    owner: "ok",
-  };
+  const canToggle = MAINTAINER_ONLY;
   it.each(ACTORS)("turning it on or off as %s", async (name) => {
     expect(await outcome(setServiceDeskEnabled(fixture.actors[name], fixture.fullPath, true))).toBe(canToggle[name]);
   });

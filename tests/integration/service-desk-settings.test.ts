@@ -14,18 +14,10 @@ import {
 } from "@/lib/data/service-desk";
 import { fullPathSlug, projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { deliver, eml } from "../support/mail";
-import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ActorName, type ProjectFixture, withEnv } from "./helpers";
+import { appError, makeProjectWithMembers, makeUser, outcome, uid, uniqueProjectPath, type ProjectFixture, withEnv, ALL_ACTORS, MAINTAINER_ONLY } from "./helpers";
 
-const ACTORS: ActorName[] = ["anon", "nonMember", "guest", "reporter", "developer", "maintainer", "owner"];
-const SETTINGS_ACCESS: Record<ActorName, string> = {
-  anon: "unauthorized",
-  nonMember: "not_found",
-  guest: "not_found",
-  reporter: "not_found",
-  developer: "not_found",
-  maintainer: "ok",
-  owner: "ok",
-};
+const ACTORS = ALL_ACTORS;
+const SETTINGS_ACCESS = MAINTAINER_ONLY;
 
 let fixture: ProjectFixture;
 
