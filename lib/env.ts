@@ -9,6 +9,18 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+// Yes/no switches: true/false, 1/0, yes/no, on/off; empty counts as unset.
+const flag = optional.pipe(
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: "must be true or false" })
+    .transform((v) => ["true", "1", "yes", "on"].includes(v))
+    .optional(),
+);
+
+// Numbers where an empty value (`IMAP_PORT=` in a copied .env) means unset, not 0.
+const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const seconds = (fallback: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(86_400).default(fallback));
+
 const addressPattern = z
   .string()
   .refine((v) => v.includes("%{key}") && /@/.test(v), "must contain %{key} and an @, e.g. incoming+%{key}@example.com");
@@ -42,11 +54,51 @@ const schema = z.object({
   GITHUB_SECRET: optional,
   GITLAB_ID: optional,
   GITLAB_SECRET: optional,
+  // Mailbox intake over IMAP (an alternative to SendGrid Inbound Parse): see lib/mail/mailbox/config.ts.
+  IMAP_HOST: optional,
+  IMAP_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65_535).optional()),
+  IMAP_SECURE: flag,
+  IMAP_STARTTLS: flag,
+  IMAP_USER: optional,
+  IMAP_PASSWORD: optional,
+  IMAP_MAILBOX: optional.pipe(z.string().default("INBOX")),
+  IMAP_PROCESSED_MAILBOX: optional,
+  IMAP_IDLE_TIMEOUT: seconds(60),
+  // Mailbox intake over Microsoft Graph (client credentials).
+  GRAPH_TENANT_ID: optional,
+  GRAPH_CLIENT_ID: optional,
+  GRAPH_CLIENT_SECRET: optional,
+  GRAPH_MAILBOX: optional,
+  GRAPH_FOLDER: optional.pipe(z.string().default("inbox")),
+  GRAPH_PROCESSED_FOLDER: optional,
+  GRAPH_POLL_INTERVAL: seconds(60),
+  GRAPH_AUTHORITY_HOST: optional.pipe(z.url().default("https://login.microsoftonline.com")).transform((v) => v.replace(/\/+$/, "")),
+  GRAPH_API_BASE_URL: optional.pipe(z.url().default("https://graph.microsoft.com/v1.0")).transform((v) => v.replace(/\/+$/, "")),
   // Set by `next build`: configuration is checked when the server starts, not while building.
   NEXT_PHASE: optional,
 });
 
-export type Env = z.infer<typeof schema> & { AUTH_SECRET: string; isEmbeddedDb: boolean; isProduction: boolean };
+export type Env = z.infer<typeof schema> & { AUTH_SECRET: string; isEmbeddedDb: boolean; isProduction: boolean; mailboxIntake: boolean };
+
+// A mailbox source is configured when any of its variables is; then each of these must be set.
+const MAILBOX_GROUPS = {
+  IMAP: ["IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD"],
+  "Microsoft Graph": ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET", "GRAPH_MAILBOX"],
+} as const;
+
+/** One line per variable a half-configured mailbox source lacks; and which sources are complete. */
+function mailboxProblems(env: z.infer<typeof schema>): { problems: string[]; complete: boolean } {
+  const problems: string[] = [];
+  let complete = false;
+  for (const [name, keys] of Object.entries(MAILBOX_GROUPS)) {
+    const missing = keys.filter((key) => !env[key]);
+    if (missing.length === 0) complete = true;
+    else if (missing.length < keys.length)
+      for (const key of missing)
+        problems.push(`${key} is required when ${keys.filter((k) => env[k]).join(", ")} is set: the ${name} mailbox is only half configured.`);
+  }
+  return { problems, complete };
+}
 
 /** Thrown for a configuration a server must not start with: one line per problem, each naming its variable. */
 export class ConfigError extends Error {
@@ -86,23 +138,25 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const env = result.data;
   const isProduction = env.NODE_ENV === "production";
   const building = env.NEXT_PHASE === "phase-production-build";
+  const mailbox = mailboxProblems(env);
+  // Every problem at once: whoever deploys fixes them in one go instead of one restart each.
+  const problems: string[] = building ? [] : [...mailbox.problems];
   if (isProduction && !building) {
-    // Every problem at once: whoever deploys fixes them in one go instead of one restart each.
-    const problems: string[] = [];
     if (!env.DATABASE_URL) problems.push("DATABASE_URL is required in production (the embedded database is for development only).");
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");
     if (!source.APP_URL?.trim())
       problems.push("APP_URL is required in production: the public URL of the app, used in sign-in links and in every mail's links.");
-    if (!env.SENDGRID_INBOUND_SECRET && !env.SENDGRID_INBOUND_PUBLIC_KEY)
-      problems.push("SENDGRID_INBOUND_SECRET (or SENDGRID_INBOUND_PUBLIC_KEY) is required in production: the inbound mail webhook must not be open.");
+    // With a mailbox as the intake the webhook is not used, and without a secret it stays closed (401).
+    if (!mailbox.complete && !env.SENDGRID_INBOUND_SECRET && !env.SENDGRID_INBOUND_PUBLIC_KEY)
+      problems.push("SENDGRID_INBOUND_SECRET (or SENDGRID_INBOUND_PUBLIC_KEY) is required in production when mail comes in through the SendGrid webhook (no IMAP_* or GRAPH_* mailbox is configured): the webhook must not be open.");
     if (source.SENDGRID_FROM_EMAIL?.trim() && !env.SENDGRID_API_KEY)
       problems.push("SENDGRID_FROM_EMAIL is set but SENDGRID_API_KEY is not: no mail would leave (set the key, or unset the From address).");
-    if (problems.length) throw new ConfigError(problems);
   }
+  if (problems.length) throw new ConfigError(problems);
   // An in-memory database lives as long as the process, and so may its secret: nothing is written to disk.
   const ephemeral = building || env.PGLITE_DATA_DIR.startsWith("memory://");
   const authSecret = env.AUTH_SECRET ?? (ephemeral ? randomBytes(32).toString("base64url") : devSecret(env.PGLITE_DATA_DIR));
-  return { ...env, AUTH_SECRET: authSecret, isEmbeddedDb: !env.DATABASE_URL, isProduction };
+  return { ...env, AUTH_SECRET: authSecret, isEmbeddedDb: !env.DATABASE_URL, isProduction, mailboxIntake: mailbox.complete };
 }
 
 let cached: Env | undefined;

@@ -2,6 +2,7 @@
 // backlog (counts and ages only — nothing about who mailed what).
 import { db } from "@/lib/db/client";
 import { migrationsCurrent, type SqlConnection } from "@/lib/db/migrate";
+import { mailboxHealth, type MailboxHealth } from "@/lib/mail/mailbox/status";
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -21,6 +22,8 @@ export interface HealthReport {
   migrations: "current" | "pending" | "unknown";
   outbox: { pending: number; failed: number; oldest_pending_seconds: number | null } | null;
   inbound: { failed: number; oldest_failed_at: string | null } | null;
+  /** Configured mailboxes (IMAP/Graph); `stale` = no successful poll for 3 intervals. Reported, not a 503. */
+  mailboxes?: MailboxHealth[];
   error?: string;
 }
 
@@ -31,12 +34,13 @@ export async function healthReport(): Promise<HealthReport> {
     return { status: "unavailable", database: "unreachable", migrations: "unknown", outbox: null, inbound: null, error: (error as Error).message };
   }
   const current = await withTimeout(migrationsCurrent(prismaConnection()), "migration check").catch(() => null);
-  const [pending, failed, oldestPending, inboundFailed, oldestFailed] = await Promise.all([
+  const [pending, failed, oldestPending, inboundFailed, oldestFailed, mailboxes] = await Promise.all([
     db().outboundEmail.count({ where: { status: { in: ["pending", "sending"] } } }),
     db().outboundEmail.count({ where: { status: "failed" } }),
     db().outboundEmail.findFirst({ where: { status: { in: ["pending", "sending"] } }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
     db().inboundEmail.count({ where: { status: "failed" } }),
     db().inboundEmail.findFirst({ where: { status: "failed" }, orderBy: { receivedAt: "asc" }, select: { receivedAt: true } }),
+    mailboxHealth(),
   ]);
   return {
     status: current ? "ok" : "unavailable",
@@ -44,5 +48,6 @@ export async function healthReport(): Promise<HealthReport> {
     migrations: current === null ? "unknown" : current ? "current" : "pending",
     outbox: { pending, failed, oldest_pending_seconds: oldestPending ? Math.round((Date.now() - oldestPending.createdAt.getTime()) / 1000) : null },
     inbound: { failed: inboundFailed, oldest_failed_at: oldestFailed?.receivedAt.toISOString() ?? null },
+    ...(mailboxes.length ? { mailboxes } : {}),
   };
 }

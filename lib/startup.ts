@@ -16,6 +16,9 @@ export async function startServer(): Promise<void> {
     }
     throw error;
   }
+  // `next build` registers instrumentation too, while it prerenders pages: it must not open (and lock) the
+  // embedded database a dev server may own, nor need a database at all.
+  if (env().NEXT_PHASE === "phase-production-build") return;
   try {
     await prepareEmbeddedDatabase();
     await checkPostgresMigrated();

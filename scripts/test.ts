@@ -2,8 +2,12 @@
 //   typecheck    tsc --noEmit
 //   lint         eslint --max-warnings=0 .            (when eslint.config.mjs exists)
 //   vitest       unit + integration on PGlite (+ on Postgres when TEST_DATABASE_URL is set)
+//   production   `npm run build` (standalone), then the built server against fresh Postgres databases:
+//                smoke test, refused configurations, two instances sharing the outbox (needs TEST_DATABASE_URL)
+//   bench        `npm run bench -- --smoke`: every benchmark part at small N, to prove it works (figures are
+//                for people, not a gate: only a broken part fails the step)
 //   e2e          playwright test                       (when tests/e2e/playwright.config.ts exists)
-// `npm test -- --only=unit` (or integration, e2e, typecheck, lint; comma-separated) runs just those.
+// `npm test -- --only=unit` (or integration, production, bench, e2e, typecheck, lint; comma-separated) runs just those.
 // With CI=true a skipped step is a failure: CI must run everything.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -16,7 +20,7 @@ const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
 const VITEST_CONFIG = "tests/vitest.config.ts";
 const PLAYWRIGHT_CONFIG = "tests/e2e/playwright.config.ts";
 
-const SELECTABLE = ["typecheck", "lint", "unit", "integration", "e2e"] as const;
+const SELECTABLE = ["typecheck", "lint", "unit", "integration", "production", "bench", "e2e"] as const;
 type Selectable = (typeof SELECTABLE)[number];
 
 function parseArgs(argv: string[]): Set<Selectable> {
@@ -57,8 +61,9 @@ const results: Result[] = [];
 
 // Machine-readable results of each runner, summed into one closing line.
 const VITEST_JSON = ".tmp/test-results/vitest.json";
+const PRODUCTION_JSON = ".tmp/test-results/vitest-production.json";
 const PLAYWRIGHT_JSON = ".tmp/test-results/playwright.json";
-for (const file of [VITEST_JSON, PLAYWRIGHT_JSON]) rmSync(path.join(root, file), { force: true });
+for (const file of [VITEST_JSON, PRODUCTION_JSON, PLAYWRIGHT_JSON]) rmSync(path.join(root, file), { force: true });
 
 const env = {
   ...process.env,
@@ -119,6 +124,32 @@ const steps: Step[] = [
         `--outputFile.json=${VITEST_JSON}`,
         ...vitestProjects.flatMap((p) => ["--project", p]),
       ]),
+  },
+  {
+    name: "production (standalone build + smoke, config, two instances)",
+    selected: only.has("production"),
+    skipReason: testDatabaseUrl ? undefined : "set TEST_DATABASE_URL (the built server runs against fresh Postgres databases)",
+    command: () =>
+      run(bin("vitest"), [
+        "run",
+        "--config",
+        VITEST_CONFIG,
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${PRODUCTION_JSON}`,
+        "--project",
+        "production",
+      ]),
+  },
+  {
+    name: "bench (npm run bench -- --smoke)",
+    selected: only.has("bench"),
+    skipReason: testDatabaseUrl ? undefined : "set TEST_DATABASE_URL (the bench makes its own Postgres database next to it)",
+    command: () => {
+      // The bench creates and drops its own database through this connection.
+      env.BENCH_DATABASE_URL ||= testDatabaseUrl;
+      return run(bin("tsx"), ["bench/run.ts", "--smoke"]);
+    },
   },
   {
     name: "e2e (playwright test)",
@@ -186,8 +217,9 @@ function readJson(file: string): Record<string, unknown> | undefined {
   }
 }
 const counts = { passed: 0, failed: 0, skipped: 0 };
-const vitestJson = readJson(VITEST_JSON) as { numPassedTests?: number; numFailedTests?: number; numPendingTests?: number; numTodoTests?: number } | undefined;
-if (vitestJson) {
+for (const file of [VITEST_JSON, PRODUCTION_JSON]) {
+  const vitestJson = readJson(file) as { numPassedTests?: number; numFailedTests?: number; numPendingTests?: number; numTodoTests?: number } | undefined;
+  if (!vitestJson) continue;
   counts.passed += vitestJson.numPassedTests ?? 0;
   counts.failed += vitestJson.numFailedTests ?? 0;
   counts.skipped += (vitestJson.numPendingTests ?? 0) + (vitestJson.numTodoTests ?? 0);

@@ -2,6 +2,8 @@
 //   unit                  tests/unit, no database
 //   integration-pglite    tests/integration on an in-memory PGlite per test file (always)
 //   integration-postgres  the same files on a fresh database of the server in TEST_DATABASE_URL (only when set)
+//   production            the standalone build against fresh databases on TEST_DATABASE_URL's server (only when
+//                         named: `--project production`, since it builds the app first)
 import { fileURLToPath } from "node:url";
 import type { Reporter } from "vitest/reporters";
 import { defineConfig } from "vitest/config";
@@ -33,6 +35,7 @@ const projectArgs = process.argv.flatMap((arg, i, all) =>
   arg === "--project" ? [all[i + 1] ?? ""] : arg.startsWith("--project=") ? [arg.slice("--project=".length)] : [],
 );
 const runsIntegration = projectArgs.length === 0 || projectArgs.some((p) => p.includes("integration"));
+const runsProduction = projectArgs.includes("production");
 
 if (!testDatabaseUrl && ci && runsIntegration)
   throw new Error(
@@ -89,6 +92,25 @@ export default defineConfig({
                 env: { ...integrationEnv, TEST_DATABASE_URL: testDatabaseUrl },
                 globalSetup: ["tests/setup/postgres-global.ts"],
                 setupFiles: ["tests/setup/postgres.ts"],
+              },
+            },
+          ]
+        : []),
+      ...(runsProduction
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "production",
+                include: ["tests/production/**/*.test.ts"],
+                environment: "node" as const,
+                // The test process only builds requests and reads the databases; the servers get their own settings.
+                env: { NODE_ENV: "test" as const, DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" },
+                globalSetup: ["tests/production/global-setup.ts"],
+                // Each file runs real servers on fixed ports: one file at a time on these 2-core machines.
+                fileParallelism: false,
+                testTimeout: 120_000,
+                hookTimeout: 180_000,
               },
             },
           ]

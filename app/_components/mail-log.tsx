@@ -5,7 +5,7 @@ import { Badge, EmptyState, RelativeTime, cx } from "@/app/_components/ui";
 import { replayInboundAction, requeueOutboundAction } from "@/app/(app)/admin/mail/actions";
 import type { Actor } from "@/lib/auth/actor";
 import { orNotFound } from "@/lib/auth/page-access";
-import { INBOUND_STATUSES, listInboundMail, listOutboundMail, OUTBOUND_STATUSES, type MailScope } from "@/lib/data/mail-log";
+import { INBOUND_STATUSES, listInboundMail, listMailboxStatus, listOutboundMail, OUTBOUND_STATUSES, type MailScope } from "@/lib/data/mail-log";
 
 type Tone = Parameters<typeof Badge>[0]["tone"];
 const TONES: Record<string, Tone> = {
@@ -27,8 +27,17 @@ const TONES: Record<string, Tone> = {
   bounced: "red",
 };
 
-export function StatusBadge({ status }: { status: string }) {
-  return <Badge tone={TONES[status] ?? "slate"}>{status.replace("_", " ")}</Badge>;
+// The outbox stores `pending`/`failed` (names its claim query and older rows use); people read the words of
+// the delivery states they know: queued, dead.
+const OUTBOUND_LABELS: Record<string, string> = { pending: "queued", failed: "dead" };
+
+/** How a status reads in the mail log (`inbound` and `outbound` share the word "failed" with different meanings). */
+export function statusLabel(status: string, direction: "inbound" | "outbound" = "inbound") {
+  return (direction === "outbound" ? OUTBOUND_LABELS[status] : undefined) ?? status.replace("_", " ");
+}
+
+export function StatusBadge({ status, direction }: { status: string; direction?: "inbound" | "outbound" }) {
+  return <Badge tone={TONES[status] ?? "slate"}>{statusLabel(status, direction)}</Badge>;
 }
 
 export interface MailLogLinks {
@@ -60,7 +69,7 @@ export function MailLogTabs({ tab, status, statuses, links }: { tab: "inbound" |
             href={links.list({ tab, status: s })}
             className={cx("rounded-full px-2 py-1", status === s ? "bg-indigo-100 text-indigo-800" : "text-slate-600 hover:bg-slate-100")}
           >
-            {s.replace("_", " ")}
+            {statusLabel(s, tab)}
           </Link>
         ))}
       </nav>
@@ -119,7 +128,7 @@ export function InboundTable({ page, links, status }: { page: Awaited<ReturnType
 export function OutboundTable({ page, links, status }: { page: Awaited<ReturnType<typeof listOutboundMail>>; links: MailLogLinks; status?: string }) {
   if (page.mails.length === 0)
     return (
-      <EmptyState title={status ? `No outgoing mail with status “${status}”` : "No outgoing mail yet"}>
+      <EmptyState title={status ? `No outgoing mail with status “${statusLabel(status, "outbound")}”` : "No outgoing mail yet"}>
         Thank-you mails, replies to customers and sign-in links appear here with their delivery state.
       </EmptyState>
     );
@@ -129,7 +138,7 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
             {page.mails.map((mail) => (
               <tr key={mail.id}>
                 <td className="px-3 py-2 whitespace-nowrap">
-                  <StatusBadge status={mail.status} />
+                  <StatusBadge status={mail.status} direction="outbound" />
                 </td>
                 <td className="max-w-xs px-3 py-2">
                   <span className="block truncate font-medium text-slate-900">{mail.subject}</span>
@@ -217,6 +226,41 @@ export async function MailLog({ actor, scope, searchParams, links }: { actor: Ac
         <OutboundTable page={await orNotFound(listOutboundMail(actor, scope, query))} links={links} status={status} />
       )}
     </>
+  );
+}
+
+/** Each configured IMAP/Graph mailbox: when it was last polled, last successfully, and its last error. */
+export async function MailboxStatusPanel({ actor }: { actor: Actor }) {
+  const mailboxes = await orNotFound(listMailboxStatus(actor));
+  if (mailboxes.length === 0) return null;
+  return (
+    <section aria-label="Mailboxes" className="mb-6 space-y-2">
+      {mailboxes.map((mailbox) => {
+        const failing = mailbox.consecutiveFailures > 0;
+        return (
+          <div key={mailbox.source} className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm">
+            <div className="flex flex-wrap items-center gap-2">
+              <Badge tone={failing ? "red" : mailbox.stale ? "amber" : "green"}>{failing ? "failing" : mailbox.stale ? "not polled" : "ok"}</Badge>
+              <span className="font-medium text-slate-900">{mailbox.source}</span>
+              <span className="text-slate-500">
+                last poll {mailbox.lastAttemptAt ? <RelativeTime date={mailbox.lastAttemptAt} /> : "never"} · last success{" "}
+                {mailbox.lastSuccessAt ? <RelativeTime date={mailbox.lastSuccessAt} /> : "never"} · {mailbox.totalMessages} mail(s) taken
+              </span>
+            </div>
+            {failing && mailbox.lastError && (
+              <p className="mt-1 text-red-700">
+                {mailbox.consecutiveFailures} failed poll(s) in a row: {mailbox.lastError}
+              </p>
+            )}
+            {!failing && mailbox.stale && (
+              <p className="mt-1 text-amber-700">
+                No successful poll for over {3 * mailbox.intervalSeconds} s: is <code>npm run worker</code> (or the <code>/api/cron/mailbox</code> schedule) running?
+              </p>
+            )}
+          </div>
+        );
+      })}
+    </section>
   );
 }
 

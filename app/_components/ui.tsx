@@ -111,6 +111,9 @@ export function RelativeTime({ date }: { date: Date }) {
   );
 }
 
+// One formatter for every timestamp: a long thread shows a thousand of them, and each constructor call is costly.
+const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
 export function formatRelative(date: Date, now = new Date()): string {
   const seconds = Math.round((now.getTime() - date.getTime()) / 1000);
   if (seconds < 45) return "just now";
@@ -124,5 +127,5 @@ export function formatRelative(date: Date, now = new Date()): string {
   let unit: Intl.RelativeTimeFormatUnit = "minute";
   let size = 60;
   for (const [s, u] of units) if (seconds >= s) [size, unit] = [s, u];
-  return new Intl.RelativeTimeFormat("en", { numeric: "auto" }).format(-Math.round(seconds / size), unit);
+  return relativeFormat.format(-Math.round(seconds / size), unit);
 }

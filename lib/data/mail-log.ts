@@ -8,6 +8,7 @@ import { AppError, notFound } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { decodeUtf8Lenient } from "@/lib/mail/inbound/charset";
 import { parseMultipartFormData } from "@/lib/mail/inbound/form-data";
+import { mailboxStatuses } from "@/lib/mail/mailbox/status";
 import { processInbound } from "@/lib/service-desk/intake";
 import { requireProject } from "./access";
 
@@ -247,4 +248,11 @@ export async function mailFailureCounts(actor: Actor | null) {
     db().outboundEmail.count({ where: { status: "failed" } }),
   ]);
   return { inbound, outbound };
+}
+
+/** The configured mailboxes' poll state (last attempt, last success, last error), for instance admins. */
+export async function listMailboxStatus(actor: Actor | null) {
+  if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
+  if (!actor.isAdmin) throw notFound();
+  return mailboxStatuses();
 }

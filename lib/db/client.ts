@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { env } from "@/lib/env";
@@ -25,9 +26,10 @@ function isInMemory(dir: string): boolean {
 
 // Prisma 6.19 hands `Bytes` values to driver adapters as base64 strings and expects each adapter to convert
 // them (as @prisma/adapter-pg does); pglite-prisma-adapter 0.6.1 does not, so PGlite's bytea serializer
-// takes them here.
+// takes them here. pg_trgm serves the issue search's trigram indexes (migration search_index), as on Postgres.
 const BYTEA_OID = 17;
 const pgliteOptions = {
+  extensions: { pg_trgm },
   serializers: {
     [BYTEA_OID]: (value: unknown) => {
       const bytes = typeof value === "string" ? Buffer.from(value, "base64") : Buffer.from(value as Uint8Array);

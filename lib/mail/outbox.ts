@@ -123,12 +123,84 @@ export interface DeliveryResult {
   errors: Record<string, string>;
 }
 
-/** Sends due outbox rows through SendGrid. Failures are kept on the row; retryable ones are tried again later. */
+type Outcome = Prisma.OutboundEmailUpdateManyMutationInput;
+
+/**
+ * Records send outcomes without holding up the sending: while one write is in flight, the outcomes that
+ * arrive meanwhile wait and go together in the next one (all sent rows in one statement). On a quiet database
+ * that is a write per mail; on a slow one, fewer and larger writes — never a database round trip per mail
+ * between two sends.
+ */
+class OutcomeWriter {
+  private sent: { id: string; providerMessageId: string | null; sentAt: string; redact: boolean }[] = [];
+  private others: { id: string; data: Outcome }[] = [];
+  private running: Promise<void> | undefined;
+  failure: { error: unknown } | undefined;
+
+  markSent(id: string, providerMessageId: string | undefined, redact: boolean): void {
+    this.sent.push({ id, providerMessageId: providerMessageId ?? null, sentAt: new Date().toISOString(), redact });
+    this.kick();
+  }
+
+  record(id: string, data: Outcome): void {
+    this.others.push({ id, data });
+    this.kick();
+  }
+
+  /** Waits until every outcome is written; rethrows a write's failure. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.failure) throw this.failure.error;
+  }
+
+  private kick(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.failure && (this.sent.length || this.others.length)) {
+      const [sent, others] = [this.sent, this.others];
+      this.sent = [];
+      this.others = [];
+      try {
+        if (sent.length)
+          // ISO strings cast to timestamp keep their UTC wall time, as Prisma stores DateTime columns.
+          await db().$executeRawUnsafe(
+            `UPDATE outbound_emails o SET status = 'sent', sent_at = v.sent_at::timestamp, provider_message_id = v.provider_message_id,
+               locked_until = NULL, error = NULL,
+               text = CASE WHEN v.redact THEN $5 ELSE o.text END, html = CASE WHEN v.redact THEN $5 ELSE o.html END
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS v(id, provider_message_id, sent_at, redact)
+             WHERE o.id = v.id`,
+            sent.map((r) => r.id),
+            sent.map((r) => r.providerMessageId),
+            sent.map((r) => r.sentAt),
+            sent.map((r) => r.redact),
+            REDACTED,
+          );
+        for (const { id, data } of others) await db().outboundEmail.updateMany({ where: { id }, data });
+      } catch (error) {
+        this.failure = { error };
+      }
+    }
+  }
+}
+
+/**
+ * Sends due outbox rows through SendGrid, one at a time. Failures are kept on the row; retryable ones are tried
+ * again later. Outcomes are written while the next mails go out (OutcomeWriter), so a drain runs at about the
+ * pace of SendGrid's answers.
+ */
 export async function deliverOutbox(options: { ids?: string[]; limit?: number } = {}): Promise<DeliveryResult> {
   const result: DeliveryResult = { sent: 0, failed: 0, retrying: 0, errors: {} };
   if (!env().SENDGRID_API_KEY) return result;
   const rows = await claim(options.ids, options.limit ?? 50);
+  const writer = new OutcomeWriter();
   for (const row of rows) {
+    // A database that stopped taking writes stops the drain. Mail sent but not yet recorded keeps its claimed
+    // row, whose lease runs out: it is sent once more, identifiable by its outbox id.
+    if (writer.failure) break;
     const redact = row.sensitive ? { text: REDACTED, html: REDACTED } : {};
     try {
       const providerMessageId = await sendViaSendGrid({
@@ -141,24 +213,22 @@ export async function deliverOutbox(options: { ids?: string[]; limit?: number } 
         headers: (row.headers ?? {}) as Record<string, string>,
         customArgs: { outbound_email_id: row.id },
       });
-      await db().outboundEmail.update({
-        where: { id: row.id },
-        data: { status: "sent", sentAt: new Date(), providerMessageId, lockedUntil: null, error: null, ...redact },
-      });
+      writer.markSent(row.id, providerMessageId, row.sensitive);
       result.sent++;
     } catch (error) {
       const message = describeSendGridError(error);
       result.errors[row.id] = message;
       const again = retryable(error) && row.attempts < MAX_ATTEMPTS;
-      await db().outboundEmail.update({
-        where: { id: row.id },
-        data: again
+      writer.record(
+        row.id,
+        again
           ? { status: "pending", error: message, lockedUntil: null, nextAttemptAt: nextAttempt(error, row.attempts) }
           : { status: "failed", error: message, lockedUntil: null, ...redact },
-      });
+      );
       if (again) result.retrying++;
       else result.failed++;
     }
   }
+  await writer.flush();
   return result;
 }

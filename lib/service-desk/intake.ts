@@ -6,6 +6,7 @@ import { db, type Db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/data/users";
 import { env } from "@/lib/env";
 import { parseSendGridBody } from "@/lib/mail/inbound/parse-sendgrid";
+import { parseRawMime } from "@/lib/mail/inbound/parse-mime";
 import type { InboundAttachment, InboundMessage } from "@/lib/mail/inbound/types";
 import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
@@ -233,7 +234,11 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
 export async function processInbound(id: string, options: { notSpam?: boolean } = {}): Promise<IntakeOutcome> {
   const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
   try {
-    const message = withoutNul(await parseSendGridBody(new Uint8Array(row.payload), row.payloadContentType));
+    // A mailbox poller stores the message itself (message/rfc822); the webhook stores SendGrid's form post.
+    const payload = new Uint8Array(row.payload);
+    const message = withoutNul(
+      /^\s*message\/rfc822\b/i.test(row.payloadContentType) ? await parseRawMime(payload) : await parseSendGridBody(payload, row.payloadContentType),
+    );
     await db().inboundEmail.update({
       where: { id },
       data: {

@@ -2,7 +2,7 @@
 // what the app sent through the local SendGrid-compatible server (started by warm-up.ts, see the config).
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
-import type { SentMessage } from "../support/sendgrid-server";
+import type { Reply, SentMessage } from "../support/sendgrid-server";
 
 export type { SentMessage };
 
@@ -13,6 +13,12 @@ export async function sentMail(): Promise<{ requests: number; accepted: SentMess
   const response = await fetch(`${url}/__test/messages`);
   if (!response.ok) throw new Error(`The local SendGrid server answered ${response.status}.`);
   return response.json();
+}
+
+/** The local SendGrid server answers its next send requests with these replies instead of 202. */
+export async function sendGridFailsNext(...replies: Reply[]) {
+  const response = await fetch(`${process.env.E2E_SENDGRID_URL}/__test/fail-next`, { method: "POST", body: JSON.stringify(replies) });
+  if (!response.ok) throw new Error(`The local SendGrid server answered ${response.status}.`);
 }
 
 /** Waits until a mail matching `match` has reached the local SendGrid server, and returns it. */

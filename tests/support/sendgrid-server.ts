@@ -1,6 +1,7 @@
 // A local SendGrid-compatible v3 Mail Send server for tests: it checks the payload the way SendGrid does
 // (auth, required fields, ASCII headers) and records what it accepted. Tests choose its answers. E2E tests run
-// it in Playwright's runner process and read what it accepted over HTTP (`inspect`: GET /__test/messages).
+// it in Playwright's runner process and read what it accepted over HTTP (`inspect`: GET /__test/messages) and
+// script its next answers (`inspect`: POST /__test/fail-next with a JSON array of replies).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,7 +22,7 @@ export interface SentMessage {
  * A scripted answer: a status, or a fault — drop the connection, never answer, or accept the mail and never
  * answer (the sender cannot know it went out: the one case where a retry sends a mail twice).
  */
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" | "accept-hang" };
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" | "accept-hang" };
 
 export interface FakeSendGrid {
   url: string;
@@ -66,7 +67,7 @@ function validate(payload: Payload): string[] {
 export interface FakeSendGridOptions {
   /** A fixed port (E2E: the app under test is configured with it before the fake starts); default: any free one. */
   port?: number;
-  /** Serve GET /__test/messages (what was accepted, plus the request count) for tests in other processes. */
+  /** Serve GET /__test/messages (what was accepted, plus the request count) and POST /__test/fail-next for tests in other processes. */
   inspect?: boolean;
 }
 
@@ -86,6 +87,10 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
     };
     if (options.inspect && req.method === "GET" && req.url === "/__test/messages") return send({ status: 200, body: { requests, accepted } });
+    if (options.inspect && req.method === "POST" && req.url === "/__test/fail-next") {
+      queue.push(...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Reply[]));
+      return send({ status: 204 });
+    }
     if (req.method !== "POST" || req.url !== "/v3/mail/send") return send({ status: 404, body: { errors: [{ message: "not found" }] } });
     requests++;
     if (req.headers.authorization !== `Bearer ${apiKey}`)

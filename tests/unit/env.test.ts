@@ -57,6 +57,23 @@ describe("parseEnv in production", () => {
     expect(env).toMatchObject({ isProduction: true, isEmbeddedDb: false, DATABASE_URL: PG, AUTH_SECRET: "s3cret" });
   });
 
+  it.each([
+    ["IMAP", { IMAP_HOST: "imap.example.com", IMAP_USER: "support@example.com", IMAP_PASSWORD: "pw" }],
+    ["Microsoft Graph", { GRAPH_TENANT_ID: "t", GRAPH_CLIENT_ID: "c", GRAPH_CLIENT_SECRET: "s", GRAPH_MAILBOX: "support@example.com" }],
+  ])("starts without a SendGrid inbound secret when a mailbox (%s) is the intake", (_kind, mailbox) => {
+    const env = parseEnv({ ...without("SENDGRID_INBOUND_SECRET"), ...mailbox });
+    expect(env.mailboxIntake).toBe(true);
+    expect(env.SENDGRID_INBOUND_SECRET).toBeUndefined();
+  });
+
+  it("still requires the inbound secret when the mailbox is only half configured, naming both problems at once", () => {
+    const error = configError(() => parseEnv({ ...without("SENDGRID_INBOUND_SECRET"), IMAP_HOST: "imap.example.com", IMAP_USER: "support@example.com" }));
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^IMAP_PASSWORD is required when IMAP_HOST, IMAP_USER is set/),
+      expect.stringMatching(/^SENDGRID_INBOUND_SECRET \(or SENDGRID_INBOUND_PUBLIC_KEY\) is required/),
+    ]);
+  });
+
   it("starts with a From address when the API key is there too", () => {
     expect(parseEnv({ ...READY, SENDGRID_FROM_EMAIL: "support@desk.example.com", SENDGRID_API_KEY: "SG.x" }).SENDGRID_FROM_EMAIL).toBe("support@desk.example.com");
   });
@@ -109,6 +126,36 @@ describe("parseEnv validation", () => {
     expect(env).toMatchObject({ NODE_ENV: "development", isEmbeddedDb: true, isProduction: false });
     expect(env.APP_URL).toBe("https://desk.example.com");
     expect(env.PGLITE_DATA_DIR).toBe(".data/pglite");
+  });
+
+  it.each([
+    [{ IMAP_HOST: "imap.example.com" }, ["IMAP_USER", "IMAP_PASSWORD"]],
+    [{ IMAP_USER: "u", IMAP_PASSWORD: "p" }, ["IMAP_HOST"]],
+    [{ GRAPH_MAILBOX: "support@example.com", GRAPH_TENANT_ID: "t" }, ["GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"]],
+  ])("refuses a half-configured mailbox (%o), naming what is missing", (vars, missing) => {
+    const error = configError(() => parseEnv({ AUTH_SECRET: "x", ...vars }));
+    expect(error.problems.map((line) => line.split(" ")[0])).toEqual(missing);
+  });
+
+  it("reads the IMAP and Graph settings with their defaults", () => {
+    const env = parseEnv({ AUTH_SECRET: "x" });
+    expect(env).toMatchObject({
+      IMAP_MAILBOX: "INBOX",
+      IMAP_IDLE_TIMEOUT: 60,
+      GRAPH_FOLDER: "inbox",
+      GRAPH_POLL_INTERVAL: 60,
+      GRAPH_AUTHORITY_HOST: "https://login.microsoftonline.com",
+      GRAPH_API_BASE_URL: "https://graph.microsoft.com/v1.0",
+      mailboxIntake: false,
+    });
+    expect(env.IMAP_PORT).toBeUndefined();
+    const set = parseEnv({ AUTH_SECRET: "x", IMAP_PORT: "3143", IMAP_SECURE: "no", IMAP_STARTTLS: "true", IMAP_IDLE_TIMEOUT: "300", GRAPH_API_BASE_URL: "http://127.0.0.1:3401/v1.0/" });
+    expect(set).toMatchObject({ IMAP_PORT: 3143, IMAP_SECURE: false, IMAP_STARTTLS: true, IMAP_IDLE_TIMEOUT: 300, GRAPH_API_BASE_URL: "http://127.0.0.1:3401/v1.0" });
+    expect(parseEnv({ AUTH_SECRET: "x", IMAP_PORT: " " }).IMAP_PORT).toBeUndefined();
+  });
+
+  it.each([["IMAP_SECURE", "maybe"], ["IMAP_PORT", "99999"], ["IMAP_IDLE_TIMEOUT", "0"], ["GRAPH_AUTHORITY_HOST", "not a url"]])("rejects %s=%s", (name, value) => {
+    expect(configError(() => parseEnv({ AUTH_SECRET: "x", [name]: value })).message).toContain(name);
   });
 
   it("coerces SPAM_SCORE_THRESHOLD to a number", () => {

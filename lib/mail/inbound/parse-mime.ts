@@ -200,8 +200,18 @@ export async function inspectRawMime(raw: RawMimeInput, mode: "raw" | "parsed" =
       decoded.push({ node, text: mine });
       const theirs = node.getTextContent();
       if (!theirs || theirs === mine) continue;
-      if (isHtml && html !== undefined) [html, cursors.html] = replaceFrom(html, theirs, mine, cursors.html);
-      if (!isHtml && text !== undefined) [text, cursors.plain] = replaceFrom(text, theirs, mine, cursors.plain);
+      // No `[html, cursors.html] = …` here: Next's production minifier turned that destructuring target into
+      // the constant 0, a syntax error in the built server chunk (the webhook route failed to load).
+      if (isHtml && html !== undefined) {
+        const replaced = replaceFrom(html, theirs, mine, cursors.html);
+        html = replaced[0];
+        cursors.html = replaced[1];
+      }
+      if (!isHtml && text !== undefined) {
+        const replaced = replaceFrom(text, theirs, mine, cursors.plain);
+        text = replaced[0];
+        cursors.plain = replaced[1];
+      }
     }
     const single = (type: string, body: string | undefined): BodySource | undefined => {
       const matching = decoded.filter((entry) => entry.node.contentType.parsed.value === type);

@@ -1,6 +1,6 @@
 // Instance mail log (admins): every inbound mail with its outcome and every outgoing mail with its delivery state.
 import type { Metadata } from "next";
-import { mailLogHref, MailLog } from "@/app/_components/mail-log";
+import { mailLogHref, MailLog, MailboxStatusPanel } from "@/app/_components/mail-log";
 import { PageHeader } from "@/app/_components/ui";
 import { requireActor } from "@/lib/auth/page-access";
 
@@ -16,6 +16,7 @@ export default async function AdminMailPage({ searchParams }: { searchParams: Se
         title="Mail log"
         description="Every mail the app received or sent. Replay inbound mail that failed or was rejected; retry outgoing mail that failed."
       />
+      <MailboxStatusPanel actor={actor} />
       <MailLog
         actor={actor}
         scope={{}}

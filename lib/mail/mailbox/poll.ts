@@ -1,0 +1,156 @@
+// One poll of one mailbox: under a lease in the database (so two pollers never work one mailbox at once), each
+// message is stored first, then cleared from the mailbox, then processed by the same intake as the webhook;
+// the outcome of the poll (or its error) is recorded for the mail log and /api/health.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { db } from "@/lib/db/client";
+import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-desk/intake";
+import { describeImapError } from "./imap";
+import type { MailboxConnector } from "./types";
+
+export interface PollOptions {
+  /** At most this many messages in this poll (the cron route's bound). */
+  limit?: number;
+  /** How often this mailbox is meant to be polled; /api/health reports it after 3 of these without success. */
+  intervalSeconds?: number;
+  /** How long the lease lasts without renewal; renewed after every message. */
+  leaseMs?: number;
+}
+
+export interface PollResult {
+  source: string;
+  /** `busy`: another poller holds this mailbox's lease; nothing was done. */
+  status: "ok" | "busy" | "error";
+  /** What each message taken became, in order. */
+  outcomes: IntakeOutcome[];
+  /** Outbox rows the messages queued (thank-you mails), for the caller to deliver. */
+  outboxIds: string[];
+  /** The poll stopped at `limit`: more mail may be waiting. */
+  more: boolean;
+  error?: string;
+}
+
+const DEFAULT_LEASE_MS = 2 * 60_000;
+const HOST = hostname();
+
+/** `host:pid:nonce`: unique per poll, and says which process holds the lease. */
+function holderId(): string {
+  return `${HOST}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * A holder that is certainly dead: a process on this machine that no longer exists (a killed worker restarting
+ * need not wait for its own lease to run out). Other machines' holders are trusted until their lease ends.
+ */
+function deadHolder(holder: string | null): boolean {
+  if (!holder) return false;
+  const [host, pid] = holder.split(":");
+  if (host !== HOST || !/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+async function acquire(source: string, holder: string, intervalSeconds: number, leaseMs: number): Promise<boolean> {
+  await db().mailboxPoll.createMany({ data: [{ source, intervalSeconds }], skipDuplicates: true });
+  const current = await db().mailboxPoll.findUnique({ where: { source }, select: { lockedBy: true } });
+  const now = new Date();
+  // One UPDATE decides: of two pollers racing here, the second sees the first's lease and changes nothing.
+  const { count } = await db().mailboxPoll.updateMany({
+    where: {
+      source,
+      OR: [
+        { lockedUntil: null },
+        { lockedUntil: { lt: now } },
+        ...(current?.lockedBy && deadHolder(current.lockedBy) ? [{ lockedBy: current.lockedBy }] : []),
+      ],
+    },
+    data: { lockedBy: holder, lockedUntil: new Date(now.getTime() + leaseMs), lastAttemptAt: now, intervalSeconds },
+  });
+  return count === 1;
+}
+
+async function renew(source: string, holder: string, leaseMs: number): Promise<boolean> {
+  const { count } = await db().mailboxPoll.updateMany({
+    where: { source, lockedBy: holder },
+    data: { lockedUntil: new Date(Date.now() + leaseMs) },
+  });
+  return count === 1;
+}
+
+export function describePollError(error: unknown): string {
+  return describeImapError(error).slice(0, 2000);
+}
+
+/**
+ * Polls one mailbox once. Never throws for the mailbox's or a message's problems: a connection or login
+ * failure is recorded on the mailbox's row and returned as `error`; the next poll simply tries again.
+ */
+export async function pollMailbox(connector: MailboxConnector, options: PollOptions = {}): Promise<PollResult> {
+  const { source } = connector;
+  const limit = options.limit ?? 100;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const holder = holderId();
+  const result: PollResult = { source, status: "ok", outcomes: [], outboxIds: [], more: false };
+  if (!(await acquire(source, holder, options.intervalSeconds ?? 60, leaseMs))) return { ...result, status: "busy" };
+
+  let failed = 0;
+  try {
+    for await (const message of connector.messages(limit)) {
+      // Stored first: from here on the mail exists in the database whatever happens to this process.
+      const id = await storeInbound(message.raw, "message/rfc822", source);
+      let clearError: unknown;
+      // Then cleared. A crash between the two fetches it again next time; intake's dedupe makes it a duplicate.
+      await connector.markDone(message.uid).catch((error: unknown) => {
+        clearError = error;
+      });
+      let outcome: IntakeOutcome;
+      try {
+        outcome = await processInbound(id);
+      } catch (error) {
+        // processInbound keeps mail problems to itself; this is the database failing under it. The row stays
+        // `received` and can be replayed from the mail log.
+        console.error(`mailbox ${source}: processing stored mail ${id} failed:`, error);
+        outcome = { status: "failed", inboundEmailId: id, issueIid: null, reason: describePollError(error), outboxIds: [] };
+      }
+      result.outcomes.push(outcome);
+      result.outboxIds.push(...outcome.outboxIds);
+      if (outcome.status === "failed") failed++;
+      // The connection is likely gone: stop here; the stored mail is safe and the next poll starts afresh.
+      if (clearError) throw clearError;
+      if (!(await renew(source, holder, leaseMs))) throw new Error("The poll lease was lost (the poll took longer than the lease).");
+    }
+    result.more = result.outcomes.length >= limit;
+  } catch (error) {
+    result.status = "error";
+    result.error = describePollError(error);
+  }
+
+  const now = new Date();
+  const taken = result.outcomes.length;
+  await db().mailboxPoll.updateMany({
+    where: { source, lockedBy: holder },
+    data: {
+      lockedBy: null,
+      lockedUntil: null,
+      totalMessages: { increment: taken },
+      totalFailed: { increment: failed },
+      ...(result.status === "ok"
+        ? { lastSuccessAt: now, lastMessages: taken, consecutiveFailures: 0 }
+        : { lastError: result.error, lastErrorAt: now, consecutiveFailures: { increment: 1 } }),
+    },
+  });
+  return result;
+}
+
+/** A summary of one poll for logs: counts by outcome. */
+export function summarizePoll(result: PollResult): string {
+  if (result.status === "busy") return `${result.source}: skipped, another poller holds it`;
+  const counts = new Map<string, number>();
+  for (const outcome of result.outcomes) counts.set(outcome.status, (counts.get(outcome.status) ?? 0) + 1);
+  const parts = [...counts].map(([status, n]) => `${n} ${status}`);
+  return `${result.source}: ${result.outcomes.length} message(s)${parts.length ? ` (${parts.join(", ")})` : ""}${result.error ? `; error: ${result.error}` : ""}`;
+}

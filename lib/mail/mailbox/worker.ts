@@ -1,0 +1,99 @@
+// The long-running mailbox worker (`npm run worker`): one loop per configured mailbox — poll, deliver what the
+// poll queued, then wait for mail (IMAP IDLE, or Graph's poll interval) — reconnecting with exponential
+// backoff after a failure, plus a loop that drains the outbox. Stops cleanly when its signal aborts.
+import { env } from "@/lib/env";
+import { deliverOutbox } from "@/lib/mail/outbox";
+import { connectorFor, mailboxConfigs, type MailboxConfig } from "./config";
+import { describePollError, pollMailbox, summarizePoll } from "./poll";
+import type { MailboxConnector } from "./types";
+
+export interface WorkerOptions {
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  /** The mailboxes to work (default: the configured ones). */
+  mailboxes?: MailboxConfig[];
+  /** Messages per poll before the worker looks at the outbox again. */
+  limit?: number;
+  /** First reconnect delay; doubles per failure up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  outboxIntervalMs?: number;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
+  const exact = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  // Jitter, so workers that lost the same server do not all come back at the same instant.
+  return Math.round(exact * (0.8 + Math.random() * 0.4));
+}
+
+async function mailboxLoop(mailbox: MailboxConfig, options: Required<Omit<WorkerOptions, "mailboxes">>) {
+  const { signal, log } = options;
+  let connector: MailboxConnector | undefined;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      connector ??= connectorFor(mailbox);
+      const result = await pollMailbox(connector, { limit: options.limit, intervalSeconds: mailbox.intervalSeconds });
+      log(summarizePoll(result));
+      if (result.outboxIds.length) await deliverOutbox({ ids: result.outboxIds });
+      if (result.status === "error") throw new Error(result.error);
+      failures = 0;
+      if (result.status === "busy") await pause(mailbox.intervalSeconds * 1000, signal);
+      else if (!result.more) await connector.waitForMail(signal);
+    } catch (error) {
+      failures++;
+      const delay = backoffDelay(failures, options.backoffMs, options.maxBackoffMs);
+      log(`${mailbox.source}: ${describePollError(error)} — reconnecting in ${Math.round(delay / 1000)} s (failure ${failures})`);
+      await connector?.close().catch(() => undefined);
+      connector = undefined;
+      await pause(delay, signal);
+    }
+  }
+  await connector?.close().catch(() => undefined);
+}
+
+async function outboxLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
+  const { signal, log } = options;
+  while (!signal.aborted) {
+    if (env().SENDGRID_API_KEY) {
+      try {
+        const { sent, failed, retrying } = await deliverOutbox({ limit: 200 });
+        if (sent + failed + retrying > 0) log(`outbox: ${sent} sent, ${retrying} to retry, ${failed} failed`);
+      } catch (error) {
+        log(`outbox: ${describePollError(error)}`);
+      }
+    }
+    await pause(options.outboxIntervalMs, signal);
+  }
+}
+
+/** Runs until `signal` aborts; then finishes the poll in progress, closes the connections and resolves. */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const settings = {
+    log: (line: string) => console.log(`${new Date().toISOString()} ${line}`),
+    limit: 50,
+    backoffMs: 1_000,
+    maxBackoffMs: 5 * 60_000,
+    outboxIntervalMs: 30_000,
+    ...options,
+  };
+  const mailboxes = options.mailboxes ?? mailboxConfigs();
+  if (mailboxes.length === 0) settings.log("no mailbox configured (IMAP_* or GRAPH_*): only draining the outbox");
+  for (const mailbox of mailboxes) settings.log(`watching ${mailbox.source}`);
+  await Promise.all([...mailboxes.map((mailbox) => mailboxLoop(mailbox, settings)), outboxLoop(settings)]);
+  settings.log("worker stopped");
+}

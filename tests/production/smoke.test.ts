@@ -1,0 +1,115 @@
+// The self-hosted production server (`npm run build`, then `node .next/standalone/server.js`) against a fresh
+// Postgres database migrated by the project's runner: what a new deploy must do before anything else.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
+import { startProductionServer, type ProductionServer } from "../support/production-server";
+import { customerMail, freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
+
+const PORT = 3310;
+const INBOUND_SECRET = "smoke-inbound-secret";
+const CRON_SECRET = "smoke-cron-secret";
+
+let database: ScratchDatabase;
+let sendgrid: FakeSendGrid;
+let server: ProductionServer;
+let address: string;
+
+beforeAll(async () => {
+  database = await freshMigratedDatabase("sd_prod_smoke");
+  sendgrid = await startFakeSendGrid("SG.smoke-key");
+  // The project is set up while the server starts.
+  const project = serviceDeskProject(database.url, "smoke/desk", "owner@smoke.example");
+  project.catch(() => undefined);
+  server = await startProductionServer({
+    port: PORT,
+    env: {
+      DATABASE_URL: database.url,
+      AUTH_SECRET: "smoke-auth-secret-0123456789abcdef",
+      APP_URL: `http://127.0.0.1:${PORT}`,
+      SENDGRID_INBOUND_SECRET: INBOUND_SECRET,
+      SENDGRID_API_KEY: sendgrid.apiKey,
+      SENDGRID_API_BASE_URL: sendgrid.url,
+      SENDGRID_FROM_EMAIL: "support@smoke.example",
+      CRON_SECRET,
+    },
+  });
+  address = await project;
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await sendgrid?.close();
+  await database?.drop();
+});
+
+describe("production server (standalone) on a fresh Postgres database", () => {
+  it("reports healthy with the migrations current", async () => {
+    const response = await fetch(`${server.url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toContain("no-store");
+    expect(await response.json()).toMatchObject({ status: "ok", database: "ok", migrations: "current" });
+  });
+
+  it("renders the sign-in page with its stylesheet and public files served from the standalone folder", async () => {
+    const response = await fetch(`${server.url}/sign-in`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("Sign in");
+    // The standalone output leaves out .next/static and public unless `npm run build` copies them in.
+    const stylesheet = /href="(\/_next\/static\/[^"]+\.css)"/.exec(html)?.[1];
+    expect(stylesheet, "the page links a stylesheet").toBeDefined();
+    const css = await fetch(`${server.url}${stylesheet}`);
+    expect(css.status).toBe(200);
+    expect(await css.text()).toMatch(/\{[^}]*:/);
+    expect((await fetch(`${server.url}/favicon.svg`)).status).toBe(200);
+    // The dev mailbox does not exist in production.
+    expect((await fetch(`${server.url}/dev/mailbox`)).status).toBe(404);
+  });
+
+  it("refuses inbound mail without the webhook secret, and stores nothing", async () => {
+    const raw = customerMail(address, "Mallory <mallory@evil.example>", "No secret", "no-secret@evil.example");
+    expect((await postInbound(server.url, raw)).status).toBe(401);
+    expect((await postInbound(server.url, raw, "wrong-secret")).status).toBe(401);
+    const stored = await database.query<{ n: string }>("SELECT count(*) AS n FROM inbound_emails");
+    expect(Number(stored[0].n)).toBe(0);
+  });
+
+  it("with the secret stores the mail, creates the issue and sends the thank-you through SendGrid", async () => {
+    const raw = customerMail(address, "Jake Customer <jake@customer.example>", "Printer on fire", "smoke-1@customer.example");
+    const response = await postInbound(server.url, raw, INBOUND_SECRET);
+    expect(response.status).toBe(200);
+    const outcome = await response.json();
+    expect(outcome).toMatchObject({ status: "created_issue", issueIid: 1 });
+
+    const [inbound] = await database.query<{ status: string }>("SELECT status FROM inbound_emails WHERE id = $1", [outcome.inboundEmailId]);
+    expect(inbound.status).toBe("created_issue");
+    const [issue] = await database.query<{ title: string; confidential: boolean; external_author: string }>(
+      "SELECT i.title, i.confidential, i.external_author FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.iid = 1",
+    );
+    expect(issue).toMatchObject({ title: "Printer on fire", confidential: true, external_author: "jake@customer.example" });
+
+    // Sent right after the response (after()): wait for the fake SendGrid to have it.
+    const deadline = Date.now() + 20_000;
+    while (!sendgrid.accepted.some((m) => m.to.includes("jake@customer.example")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const thanks = sendgrid.accepted.filter((m) => m.to.includes("jake@customer.example"));
+    expect(thanks).toHaveLength(1);
+    const [row] = await database.query<{ id: string; status: string }>("SELECT id, status FROM outbound_emails WHERE \"to\" = $1", ["jake@customer.example"]);
+    expect(thanks[0].customArgs.outbound_email_id).toBe(row.id);
+
+    // The same delivery again (SendGrid retries) changes nothing.
+    const again = await postInbound(server.url, raw, INBOUND_SECRET);
+    expect(await again.json()).toMatchObject({ status: "duplicate" });
+  });
+
+  it("keeps the cron route closed without the CRON_SECRET bearer", async () => {
+    expect((await fetch(`${server.url}/api/cron/outbox`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/cron/outbox`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    const open = await fetch(`${server.url}/api/cron/outbox`, { method: "POST", headers: { authorization: `Bearer ${CRON_SECRET}` } });
+    expect(open.status).toBe(200);
+    expect(await open.json()).toMatchObject({ failed: 0, errors: 0 });
+  });
+
+  it("writes nothing alarming to its logs", () => {
+    expect(server.output()).not.toMatch(/Service Desk cannot start|Error:|does not work with "output: standalone"/);
+  });
+});
