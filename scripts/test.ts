@@ -77,9 +77,9 @@ function header(title: string) {
   console.log(`\n${"=".repeat(78)}\n== ${title}\n${"=".repeat(78)}`);
 }
 
-function run(command: string, args: string[]): boolean {
+function run(command: string, args: string[], extraEnv: Record<string, string | undefined> = {}): boolean {
   console.log(`$ ${[path.relative(root, command) || command, ...args].join(" ")}`);
-  const child = spawnSync(command, args, { cwd: root, env, stdio: "inherit" });
+  const child = spawnSync(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
   if (child.error) console.error(`Could not start ${command}: ${child.error.message}`);
   if (child.signal) console.error(`${command} was killed by ${child.signal}`);
   return child.status === 0;
@@ -97,6 +97,18 @@ const vitestProjects = [
   ...(only.has("unit") ? ["unit"] : []),
   ...(only.has("integration") ? ["integration-pglite", ...(testDatabaseUrl ? ["integration-postgres"] : [])] : []),
 ];
+/** Runs these vitest projects, writing the machine-readable results the closing line sums. */
+const vitest = (projects: string[], jsonFile: string) =>
+  run(bin("vitest"), [
+    "run",
+    "--config",
+    VITEST_CONFIG,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${jsonFile}`,
+    ...projects.flatMap((p) => ["--project", p]),
+  ]);
+
 const vitestLabel = `vitest (${vitestProjects.join(", ")})`;
 
 const steps: Step[] = [
@@ -114,42 +126,20 @@ const steps: Step[] = [
   {
     name: vitestLabel,
     selected: vitestProjects.length > 0,
-    command: () =>
-      run(bin("vitest"), [
-        "run",
-        "--config",
-        VITEST_CONFIG,
-        "--reporter=default",
-        "--reporter=json",
-        `--outputFile.json=${VITEST_JSON}`,
-        ...vitestProjects.flatMap((p) => ["--project", p]),
-      ]),
+    command: () => vitest(vitestProjects, VITEST_JSON),
   },
   {
     name: "production (standalone build + smoke, config, two instances)",
     selected: only.has("production"),
     skipReason: testDatabaseUrl ? undefined : "set TEST_DATABASE_URL (the built server runs against fresh Postgres databases)",
-    command: () =>
-      run(bin("vitest"), [
-        "run",
-        "--config",
-        VITEST_CONFIG,
-        "--reporter=default",
-        "--reporter=json",
-        `--outputFile.json=${PRODUCTION_JSON}`,
-        "--project",
-        "production",
-      ]),
+    command: () => vitest(["production"], PRODUCTION_JSON),
   },
   {
     name: "bench (npm run bench -- --smoke)",
     selected: only.has("bench"),
     skipReason: testDatabaseUrl ? undefined : "set TEST_DATABASE_URL (the bench makes its own Postgres database next to it)",
-    command: () => {
-      // The bench creates and drops its own database through this connection.
-      env.BENCH_DATABASE_URL ||= testDatabaseUrl;
-      return run(bin("tsx"), ["bench/run.ts", "--smoke"]);
-    },
+    // The bench creates and drops its own database through this connection.
+    command: () => run(bin("tsx"), ["bench/run.ts", "--smoke"], { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL || testDatabaseUrl }),
   },
   {
     name: "e2e (playwright test)",

@@ -12,7 +12,8 @@ export class EmbeddedDbInUseError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -30,7 +31,7 @@ export function claimEmbeddedDir(dir: string): void {
   const file = lockFileFor(dir);
   if (existsSync(file)) {
     const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
-    if (pid && pid !== process.pid && alive(pid)) throw new EmbeddedDbInUseError(dir, pid);
+    if (pid && pid !== process.pid && processAlive(pid)) throw new EmbeddedDbInUseError(dir, pid);
   }
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, String(process.pid));

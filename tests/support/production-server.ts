@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { processAlive } from "@/lib/db/embedded-lock";
 
 const root = path.resolve(__dirname, "../..");
 const standaloneDir = path.join(root, ".next", "standalone");
@@ -56,15 +57,6 @@ function builtDigest(): string | undefined {
   return existsSync(stampFile) ? readFileSync(stampFile, "utf8").trim() : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One build at a time across processes (the smoke test and the bench may both ask): a directory as a lock. */
@@ -84,7 +76,7 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
       } catch {
         // the holder has made the directory but not yet written its pid
       }
-      if (holder && !alive(holder)) rmSync(lockDir, { recursive: true, force: true });
+      if (holder && !processAlive(holder)) rmSync(lockDir, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`another process (pid ${holder}) has held ${lockDir} for 15 minutes`);
       else await sleep(500);
     }

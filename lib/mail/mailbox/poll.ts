@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { db } from "@/lib/db/client";
+import { processAlive } from "@/lib/db/embedded-lock";
 import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-desk/intake";
 import { describeImapError } from "./imap";
 import type { MailboxConnector } from "./types";
@@ -46,12 +47,7 @@ function deadHolder(holder: string | null): boolean {
   if (!holder) return false;
   const [host, pid] = holder.split(":");
   if (host !== HOST || !/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !processAlive(Number(pid));
 }
 
 async function acquire(source: string, holder: string, intervalSeconds: number, leaseMs: number): Promise<boolean> {
