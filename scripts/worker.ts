@@ -6,8 +6,11 @@ import { runWorker } from "@/lib/mail/mailbox/worker";
 async function main() {
   env(); // a bad configuration stops here, with the variable named
   const stop = new AbortController();
+  // `on`, not `once`: under `npm run worker` a Ctrl-C reaches node twice (the terminal's and npm's forward);
+  // a second signal must not fall through to the default handler and kill the poll half-way.
   for (const name of ["SIGTERM", "SIGINT"] as const)
-    process.once(name, () => {
+    process.on(name, () => {
+      if (stop.signal.aborted) return;
       console.log(`${new Date().toISOString()} ${name}: finishing the current poll, then stopping`);
       stop.abort();
     });

@@ -149,8 +149,13 @@ class OutcomeWriter {
 
   /** Waits until every outcome is written; rethrows a write's failure. */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
-    if (this.failure) throw this.failure.error;
+    // An outcome that arrived after a drain's last check but before it let go of `running` is still queued.
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.failure) throw this.failure.error;
+      else if (this.sent.length || this.others.length) this.kick();
+      else return;
+    }
   }
 
   private kick(): void {

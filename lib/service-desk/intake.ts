@@ -44,6 +44,35 @@ export async function storeInbound(payload: Uint8Array, contentType: string, sou
   return row.id;
 }
 
+/**
+ * A mailbox message over MAX_INBOUND_BYTES (the webhook answers those 413 before storing): its header block
+ * is kept, so the mail log shows who sent what, and it is recorded as `ignored` — not replayable, since the
+ * body is gone — instead of blocking every poll behind it.
+ */
+export async function storeOversized(raw: Uint8Array, source: string): Promise<IntakeOutcome> {
+  const text = Buffer.from(raw.subarray(0, 64 * 1024)).toString("latin1");
+  const end = text.search(/\r?\n\r?\n/);
+  const headers = Buffer.from(end >= 0 ? text.slice(0, end) : text, "latin1");
+  const parsed = await parseRawMime(Buffer.concat([headers, Buffer.from("\r\n\r\n")])).catch(() => undefined);
+  const reason = `Mail over ${MAX_INBOUND_BYTES / 1048576} MB (${(raw.byteLength / 1048576).toFixed(1)} MB): not taken in; only its headers are kept.`;
+  const row = await db().inboundEmail.create({
+    data: {
+      payload: new Uint8Array(headers),
+      payloadContentType: "message/rfc822",
+      size: raw.byteLength,
+      source,
+      status: "ignored",
+      reason,
+      processedAt: new Date(),
+      messageId: parsed?.messageId?.slice(0, 998) ?? null,
+      fromAddress: parsed?.from?.address ?? null,
+      subject: parsed?.subject.slice(0, 998) || null,
+    },
+    select: { id: true },
+  });
+  return { status: "ignored", inboundEmailId: row.id, issueIid: null, reason, outboxIds: [] };
+}
+
 async function finish(
   id: string,
   outcome: Omit<IntakeOutcome, "inboundEmailId" | "outboxIds" | "issueIid"> & { issueId?: number; noteId?: number; issueIid?: number; projectId?: number; error?: string },

@@ -89,13 +89,14 @@ export function imapConnector(config: ImapConfig): MailboxConnector {
     });
     try {
       await next.connect();
+      const box = await next.mailboxOpen(config.mailbox);
+      validity = String(box.uidValidity);
+      if (config.processedMailbox) await next.mailboxCreate(config.processedMailbox); // answers created: false if it exists
     } catch (error) {
+      // A wrong mailbox name must not leave a logged-in session behind on every retry.
       next.close();
       throw error;
     }
-    const box = await next.mailboxOpen(config.mailbox);
-    validity = String(box.uidValidity);
-    if (config.processedMailbox) await next.mailboxCreate(config.processedMailbox); // answers created: false if it exists
     client = next;
     return next;
   }

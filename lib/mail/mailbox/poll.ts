@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { db } from "@/lib/db/client";
 import { processAlive } from "@/lib/db/embedded-lock";
-import { processInbound, storeInbound, type IntakeOutcome } from "@/lib/service-desk/intake";
+import { MAX_INBOUND_BYTES, processInbound, storeInbound, storeOversized, type IntakeOutcome } from "@/lib/service-desk/intake";
 import { describeImapError } from "./imap";
 import type { MailboxConnector } from "./types";
 
@@ -96,6 +96,12 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
   let failed = 0;
   try {
     for await (const message of connector.messages(limit)) {
+      if (message.raw.byteLength > MAX_INBOUND_BYTES) {
+        // Too large to take in: recorded (headers only), then cleared, so it cannot block the mail behind it.
+        result.outcomes.push(await storeOversized(message.raw, source));
+        await connector.markDone(message.uid);
+        continue;
+      }
       // Stored first: from here on the mail exists in the database whatever happens to this process.
       const id = await storeInbound(message.raw, "message/rfc822", source);
       let clearError: unknown;

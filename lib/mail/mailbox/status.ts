@@ -51,18 +51,19 @@ export async function mailboxStatuses(now = new Date()): Promise<MailboxStatus[]
 }
 
 export interface MailboxHealth {
-  source: string;
+  kind: "imap" | "graph";
   last_success_at: string | null;
-  last_error: string | null;
   stale: boolean;
 }
 
-/** The health report's view: no credentials, no message contents. */
+/**
+ * The health report's view. /api/health is public, so no source (it names the login and host) and no error
+ * text (server replies, tenant ids): admins read those in the mail log.
+ */
 export async function mailboxHealth(): Promise<MailboxHealth[]> {
   return (await mailboxStatuses()).map((m) => ({
-    source: m.source,
+    kind: m.kind,
     last_success_at: m.lastSuccessAt?.toISOString() ?? null,
-    last_error: m.lastError,
     stale: m.stale,
   }));
 }

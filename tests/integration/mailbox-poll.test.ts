@@ -1,0 +1,60 @@
+// The mailbox poller with an in-memory connector (the protocol is beside the point here): a message too large
+// to take in is recorded with its headers and cleared, and the mail behind it still becomes an issue.
+import { describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import { replayInboundMail } from "@/lib/data/mail-log";
+import { createProject } from "@/lib/data/projects";
+import { setServiceDeskEnabled } from "@/lib/data/service-desk";
+import { pollMailbox } from "@/lib/mail/mailbox/poll";
+import type { FetchedMessage, MailboxConnector } from "@/lib/mail/mailbox/types";
+import { projectKey } from "@/lib/service-desk/address";
+import { MAX_INBOUND_BYTES } from "@/lib/service-desk/intake";
+import { eml, newMessageId } from "../support/mail";
+import { makeUser, outcome, uid, uniqueProjectPath } from "./helpers";
+
+function memoryMailbox(messages: FetchedMessage[]) {
+  const done: string[] = [];
+  const connector: MailboxConnector = {
+    source: `memory:${uid()}`,
+    async *messages(limit) {
+      for (const message of messages.filter((m) => !done.includes(m.uid)).slice(0, limit)) yield message;
+    },
+    markDone: async (id) => {
+      done.push(id);
+    },
+    waitForMail: async () => undefined,
+    close: async () => undefined,
+  };
+  return { connector, done };
+}
+
+describe("the mailbox poller", () => {
+  it("records a message over the size cap by its headers, clears it, and goes on with the next", async () => {
+    const owner = await makeUser("owner");
+    const project = await createProject(owner, uniqueProjectPath("poll"));
+    await setServiceDeskEnabled(owner, project.fullPath, true);
+    const address = `incoming+${projectKey(project)}@localhost`;
+
+    const bigId = newMessageId();
+    const head = eml({ to: address, messageId: bigId, subject: "Here is the whole disk image" });
+    const big = Buffer.concat([Buffer.from(head), Buffer.alloc(MAX_INBOUND_BYTES + 1024, "A")]);
+    const small = Buffer.from(eml({ to: address, subject: "And a small question" }));
+    const { connector, done } = memoryMailbox([
+      { uid: "1", raw: big },
+      { uid: "2", raw: small },
+    ]);
+
+    const result = await pollMailbox(connector, { limit: 10 });
+    expect(result.status).toBe("ok");
+    expect(result.outcomes.map((o) => o.status)).toEqual(["ignored", "created_issue"]);
+    expect(done).toEqual(["1", "2"]);
+
+    const stored = await db().inboundEmail.findUniqueOrThrow({ where: { id: result.outcomes[0].inboundEmailId! } });
+    expect(stored).toMatchObject({ status: "ignored", size: big.byteLength, messageId: bigId, subject: "Here is the whole disk image", source: connector.source });
+    expect(stored.reason).toMatch(/^Mail over 30 MB \(30\.0 MB\)/);
+    expect(stored.payload.byteLength).toBeLessThan(4096);
+    // Its body is gone, so it cannot be replayed into an empty issue.
+    expect(await outcome(replayInboundMail(await makeUser("admin", { isAdmin: true }), stored.id))).toBe("conflict");
+    expect(await db().issue.count({ where: { projectId: project.id } })).toBe(1);
+  });
+});
