@@ -47,7 +47,7 @@ describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, (
     const added = await cli("member:add", project, `helper-${unique}@example.com`, "MainTainer");
     expect(added.code).toBe(0);
     expect(added.stdout).toContain("as Maintainer");
-  }, 60_000);
+  }, 180_000);
 
   it("creates an API token and prints it as the last line", async () => {
     const created = await cli("token:create", owner, "--name", "ci", "--scope", "read_api");
@@ -63,7 +63,7 @@ describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, (
     const nobody = await cli("token:create", `nobody-${unique}@example.com`);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain("No user with email");
-  }, 60_000);
+  }, 180_000);
 
   it("fails with a clear message and a non-zero exit code", async () => {
     const duplicate = await cli("user:create", owner);
@@ -85,7 +85,7 @@ describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, (
     const unknown = await cli("frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "frobnicate"');
-  }, 60_000);
+  }, 180_000);
 
   it("refuses the embedded database while another live process holds it", async () => {
     // A live process that is not the CLI: this test worker's own pid stands in for a running dev server.
@@ -98,5 +98,5 @@ describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, (
     } finally {
       rmSync(path.join(dataDir, "pglite.lock"), { force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });

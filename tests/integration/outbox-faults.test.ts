@@ -127,5 +127,5 @@ describe.runIf(backend === "postgres")("a sender killed in the middle of a drain
     const duplicates = copies.reduce((sum, n) => sum + n - 1, 0);
     expect(duplicates).toBeLessThanOrEqual(inFlight);
     expect(duplicates).toBe(1);
-  }, 90_000);
+  }, 180_000);
 });
