@@ -77,22 +77,6 @@ export async function serviceDeskProject(databaseUrl: string, fullPath: string, 
   }
 }
 
-/** A plain-text customer mail to `to`. */
-export function customerMail(to: string, from: string, subject: string, messageId: string): string {
-  return [
-    `From: ${from}`,
-    `To: ${to}`,
-    `Subject: ${subject}`,
-    "Date: Wed, 25 Nov 2026 10:00:00 +0000",
-    `Message-ID: <${messageId}>`,
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    "Hello, the printer is on fire again.",
-    "",
-  ].join("\r\n");
-}
-
 /** POSTs `raw` to the server's inbound webhook as SendGrid's Send Raw mode does, with `secret` as `?token=` (if any). */
 export async function postInbound(baseUrl: string, raw: string, secret?: string): Promise<Response> {
   const { body, contentType } = await buildSendGridRequest(raw, "raw");

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
 import { startProductionServer, type ProductionServer } from "../support/production-server";
-import { customerMail, freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
+import { eml } from "../support/mail";
+import { freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
 
 const PORT = 3310;
 const INBOUND_SECRET = "smoke-inbound-secret";
@@ -67,7 +68,7 @@ describe("production server (standalone) on a fresh Postgres database", () => {
   });
 
   it("refuses inbound mail without the webhook secret, and stores nothing", async () => {
-    const raw = customerMail(address, "Mallory <mallory@evil.example>", "No secret", "no-secret@evil.example");
+    const raw = eml({ to: address, from: "Mallory <mallory@evil.example>", subject: "No secret", messageId: "no-secret@evil.example" });
     expect((await postInbound(server.url, raw)).status).toBe(401);
     expect((await postInbound(server.url, raw, "wrong-secret")).status).toBe(401);
     const stored = await database.query<{ n: string }>("SELECT count(*) AS n FROM inbound_emails");
@@ -75,7 +76,7 @@ describe("production server (standalone) on a fresh Postgres database", () => {
   });
 
   it("with the secret stores the mail, creates the issue and sends the thank-you through SendGrid", async () => {
-    const raw = customerMail(address, "Jake Customer <jake@customer.example>", "Printer on fire", "smoke-1@customer.example");
+    const raw = eml({ to: address, from: "Jake Customer <jake@customer.example>", subject: "Printer on fire", messageId: "smoke-1@customer.example" });
     const response = await postInbound(server.url, raw, INBOUND_SECRET);
     expect(response.status).toBe(200);
     const outcome = await response.json();

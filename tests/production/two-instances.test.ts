@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
 import { startProductionServer, type ProductionServer } from "../support/production-server";
-import { customerMail, freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
+import { eml } from "../support/mail";
+import { freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
 
 const INBOUND_SECRET = "scale-inbound-secret";
 const CRON_SECRET = "scale-cron-secret";
@@ -150,7 +151,7 @@ describe("two standalone instances on one Postgres database", () => {
     // response by the instance that took it, and claimable by every cron drain meanwhile).
     const outcomes: { status: string; issueIid: number }[] = [];
     await pool([...Array(MAILS).keys()], 12, async (i) => {
-      const raw = customerMail(address, `Customer ${i} <customer-${i}@load.example>`, `Request ${i}`, `load-${i}@load.example`);
+      const raw = eml({ to: address, from: `Customer ${i} <customer-${i}@load.example>`, subject: `Request ${i}`, messageId: `load-${i}@load.example` });
       const response = await postInbound(servers[i % 2].url, raw, INBOUND_SECRET);
       expect(response.status).toBe(200);
       outcomes.push(await response.json());
