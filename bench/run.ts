@@ -203,7 +203,7 @@ async function intakePart({ n, lines, details, fixtures, broken }: Context, appU
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, only: { type: "string" } } });
+  const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, only: { type: "string" }, profile: { type: "boolean", default: false } } });
   const mode = values.smoke ? "smoke" : "full";
   const n = values.smoke ? SMOKE : FULL;
   // `--only outbox,pages,intake`: a part of the bench, while working on it.
@@ -260,7 +260,9 @@ async function main(): Promise<number> {
       const { ensureProductionBuild, startProductionServer } = await import("@/tests/support/production-server");
       await ensureProductionBuild();
       log("starting the app and the baseline server");
-      const app = await startProductionServer({ port: PORTS.app, env: appEnv });
+      // `--profile`: the app writes a V8 CPU profile when it stops; `npm run bench:profile` summarises it.
+      const nodeArgs = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve("bench", "profiles")}`] : [];
+      const app = await startProductionServer({ port: PORTS.app, env: appEnv, nodeArgs });
       cleanups.push(() => app.stop());
       const baselineServer = await startBaseline(database.url, baseline.id);
       cleanups.push(

@@ -32,6 +32,10 @@ export function isUniqueViolation(error: unknown, field?: string): boolean {
       const fields = cause.detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [];
       where = { fields, text: cause.message ?? "" };
     }
+  } else if (error instanceof Error && (error as { code?: unknown }).code === "23505") {
+    // Plain SQL on Postgres (lib/db/sql.ts): node-postgres's own error, with the constraint's name.
+    const pgError = error as Error & { constraint?: string; detail?: string };
+    where = { fields: pgError.detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [], text: `${pgError.constraint ?? ""} ${pgError.message}` };
   }
   if (!where) return false;
   if (!field) return true;

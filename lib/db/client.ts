@@ -4,6 +4,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { env } from "@/lib/env";
 import { PrismaClient } from "@/lib/generated/prisma/client";
@@ -13,6 +14,8 @@ export type Db = PrismaClient;
 
 interface Handle {
   prisma: PrismaClient;
+  /** On Postgres: the connection pool Prisma's adapter uses, shared with plain SQL on hot paths (lib/db/sql.ts). */
+  pool?: pg.Pool;
   /** The PGlite instance when embedded (the migration runner and tests use it directly). */
   pglite?: PGlite;
 }
@@ -48,7 +51,11 @@ export function openPGlite(dir: string): PGlite {
 function open(): Handle {
   const config = env();
   if (config.DATABASE_URL) {
-    return { prisma: new PrismaClient({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL }) }) };
+    // pg's default pool size (10), as @prisma/adapter-pg would create it; the pool is ours so lib/db/sql.ts can use it.
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL });
+    // An idle connection that breaks (database restart) is dropped and replaced; without a listener it would crash the process.
+    pool.on("error", (error) => console.error("database connection lost:", error.message));
+    return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
   }
   const pglite = openPGlite(config.PGLITE_DATA_DIR);
   return { prisma: new PrismaClient({ adapter: new PrismaPGlite(pglite) }), pglite };
@@ -64,6 +71,11 @@ export function db(): PrismaClient {
   return handle().prisma;
 }
 
+/** The Postgres connection pool, or undefined on embedded PGlite. */
+export function postgresPool(): pg.Pool | undefined {
+  return handle().pool;
+}
+
 /** The embedded PGlite instance, or undefined on Postgres. */
 export function embeddedPGlite(): PGlite | undefined {
   return handle().pglite;
@@ -74,5 +86,6 @@ export async function closeDb(): Promise<void> {
   globalForDb.__serviceDeskDb = undefined;
   if (!current) return;
   await current.prisma.$disconnect();
+  await current.pool?.end();
   await current.pglite?.close();
 }

@@ -2,6 +2,7 @@
 // `deliverOutbox`, which claims rows so that concurrent senders never send one twice.
 import { randomUUID } from "node:crypto";
 import { db, type Db } from "@/lib/db/client";
+import { sql } from "@/lib/db/sql";
 import { env } from "@/lib/env";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { describeSendGridError, rateLimitResetAt, sendViaSendGrid } from "./sendgrid";
@@ -41,27 +42,30 @@ function baseHeaders(): Record<string, string> {
   return { "Message-ID": `<${randomUUID()}@${messageIdHost()}>`, "X-Service-Desk-Origin": messageIdHost() };
 }
 
+/** The outbox row of one mail (every column but the id and the delivery bookkeeping). */
+export function outboxRow(input: MailInput) {
+  const config = env();
+  return {
+    kind: input.kind,
+    to: input.to,
+    fromEmail: config.SENDGRID_FROM_EMAIL,
+    fromName: input.fromName ?? "Service Desk",
+    replyTo: input.replyTo ?? null,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    headers: { ...baseHeaders(), ...input.headers },
+    issueId: input.issueId ?? null,
+    sensitive: input.sensitive ?? false,
+    // Without SENDGRID_API_KEY mail is kept for the dev mailbox instead.
+    status: input.held ? "held" : config.SENDGRID_API_KEY ? "pending" : "dev",
+    transport: config.SENDGRID_API_KEY ? "sendgrid" : "dev",
+  };
+}
+
 /** Writes one mail to the outbox; without SENDGRID_API_KEY it is kept for the dev mailbox instead. */
 export async function enqueueMail(input: MailInput, tx: Tx = db()): Promise<string> {
-  const config = env();
-  const row = await tx.outboundEmail.create({
-    data: {
-      kind: input.kind,
-      to: input.to,
-      fromEmail: config.SENDGRID_FROM_EMAIL,
-      fromName: input.fromName ?? "Service Desk",
-      replyTo: input.replyTo,
-      subject: input.subject,
-      text: input.text,
-      html: input.html,
-      headers: { ...baseHeaders(), ...input.headers },
-      issueId: input.issueId,
-      sensitive: input.sensitive ?? false,
-      status: input.held ? "held" : config.SENDGRID_API_KEY ? "pending" : "dev",
-      transport: config.SENDGRID_API_KEY ? "sendgrid" : "dev",
-    },
-    select: { id: true },
-  });
+  const row = await tx.outboundEmail.create({ data: outboxRow(input), select: { id: true } });
   return row.id;
 }
 
@@ -82,7 +86,7 @@ interface ClaimedRow {
 /** Claims due rows (all of them, or just `ids`): FOR UPDATE SKIP LOCKED lets several senders share the work. */
 async function claim(ids: string[] | undefined, limit: number): Promise<ClaimedRow[]> {
   const onlyIds = ids && ids.length > 0;
-  return db().$queryRawUnsafe<ClaimedRow[]>(
+  return sql<ClaimedRow>(
     `UPDATE outbound_emails SET status = 'sending', locked_until = now() + ($1 || ' milliseconds')::interval, attempts = attempts + 1
      WHERE id IN (
        SELECT id FROM outbound_emails
@@ -93,9 +97,7 @@ async function claim(ids: string[] | undefined, limit: number): Promise<ClaimedR
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
      RETURNING id, "to", from_email, from_name, reply_to, subject, text, html, headers, sensitive, attempts`,
-    String(LEASE_MS),
-    limit,
-    ...(onlyIds ? [ids] : []),
+    [String(LEASE_MS), limit, ...(onlyIds ? [ids] : [])],
   );
 }
 
@@ -172,17 +174,13 @@ class OutcomeWriter {
       try {
         if (sent.length)
           // ISO strings cast to timestamp keep their UTC wall time, as Prisma stores DateTime columns.
-          await db().$executeRawUnsafe(
+          await sql(
             `UPDATE outbound_emails o SET status = 'sent', sent_at = v.sent_at::timestamp, provider_message_id = v.provider_message_id,
                locked_until = NULL, error = NULL,
                text = CASE WHEN v.redact THEN $5 ELSE o.text END, html = CASE WHEN v.redact THEN $5 ELSE o.html END
              FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS v(id, provider_message_id, sent_at, redact)
              WHERE o.id = v.id`,
-            sent.map((r) => r.id),
-            sent.map((r) => r.providerMessageId),
-            sent.map((r) => r.sentAt),
-            sent.map((r) => r.redact),
-            REDACTED,
+            [sent.map((r) => r.id), sent.map((r) => r.providerMessageId), sent.map((r) => r.sentAt), sent.map((r) => r.redact), REDACTED],
           );
         for (const { id, data } of others) await db().outboundEmail.updateMany({ where: { id }, data });
       } catch (error) {

@@ -12,7 +12,8 @@ import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
 import { akismetVerdict } from "./akismet";
 import { automatedMailReason, externalAuthor } from "./guards";
-import { queueServiceDeskMail } from "./notifications";
+import { claimMailAndIid, findByDedupeKey, insertInbound, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
+import { prepareServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "./rate-limit";
 import { routeMessage } from "./routing";
 
@@ -37,11 +38,7 @@ type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 /** Stores the request exactly as it arrived. The only step whose failure makes the webhook answer 5xx. */
 export async function storeInbound(payload: Uint8Array, contentType: string, source = "sendgrid"): Promise<string> {
-  const row = await db().inboundEmail.create({
-    data: { payload: new Uint8Array(payload), payloadContentType: contentType, size: payload.byteLength, source },
-    select: { id: true },
-  });
-  return row.id;
+  return insertInbound(payload, contentType, source);
 }
 
 /**
@@ -73,22 +70,32 @@ export async function storeOversized(raw: Uint8Array, source: string): Promise<I
   return { status: "ignored", inboundEmailId: row.id, issueIid: null, reason, outboxIds: [] };
 }
 
+/** What the mail log shows of a mail (sender, subject, Message-ID), once it has been parsed. */
+interface MailMetadata {
+  messageId: string | null;
+  fromAddress: string | null;
+  subject: string;
+}
+
+function metadataOf(message: InboundMessage): MailMetadata {
+  return { messageId: message.messageId?.slice(0, 998) ?? null, fromAddress: message.from?.address?.slice(0, 320) ?? null, subject: message.subject.slice(0, 998) };
+}
+
+/** Records the outcome with the attempt and what the mail log shows of the mail: one write per processing. */
 async function finish(
   id: string,
+  metadata: MailMetadata | undefined,
   outcome: Omit<IntakeOutcome, "inboundEmailId" | "outboxIds" | "issueIid"> & { issueId?: number; noteId?: number; issueIid?: number; projectId?: number; error?: string },
   outboxIds: string[] = [],
 ): Promise<IntakeOutcome> {
-  await db().inboundEmail.update({
-    where: { id },
-    data: {
-      status: outcome.status,
-      reason: outcome.reason,
-      error: outcome.error ?? null,
-      processedAt: new Date(),
-      ...(outcome.issueId ? { issueId: outcome.issueId } : {}),
-      ...(outcome.noteId ? { noteId: outcome.noteId } : {}),
-      ...(outcome.projectId ? { projectId: outcome.projectId } : {}),
-    },
+  await recordInboundOutcome(id, {
+    status: outcome.status,
+    reason: outcome.reason,
+    error: outcome.error ?? null,
+    metadata,
+    issueId: outcome.issueId,
+    noteId: outcome.noteId,
+    projectId: outcome.projectId,
   });
   return { status: outcome.status, inboundEmailId: id, issueIid: outcome.issueIid ?? null, reason: outcome.reason, outboxIds };
 }
@@ -137,28 +144,26 @@ function skippedNote(skipped: string[]): string {
   return skipped.length ? `\n\n_Attachments not stored: ${skipped.join("; ")}._` : "";
 }
 
-async function storeAttachments(tx: Tx, files: InboundAttachment[], target: { issueId: number; noteId?: number; inboundEmailId: string }) {
-  for (const file of files)
-    await tx.attachment.create({
-      data: {
-        ...target,
-        // A name from a stranger's mail: no directories, no control characters.
-        filename: (file.filename.split(/[\\/]/).pop() || "attachment").replace(/[\u0000-\u001f\u007f]/g, "_").slice(0, 255),
-        contentType: file.contentType,
-        size: file.size,
-        data: new Uint8Array(file.content),
-      },
-    });
+/** A name from a stranger's mail: no directories, no control characters. */
+function safeFilename(name: string): string {
+  return (name.split(/[\\/]/).pop() || "attachment").replace(/[\u0000-\u001f\u007f]/g, "_").slice(0, 255);
 }
 
-type Settings = NonNullable<Awaited<ReturnType<typeof loadSettings>>>;
-
-function loadSettings(projectId: number) {
-  return db().serviceDeskSetting.findUnique({
-    where: { projectId },
-    include: { project: { select: { id: true, fullPath: true } } },
+async function storeAttachments(tx: Tx, files: InboundAttachment[], target: { issueId: number; noteId?: number; inboundEmailId: string }) {
+  if (!files.length) return;
+  // createMany: one statement, and no row (with its bytes) comes back.
+  await tx.attachment.createMany({
+    data: files.map((file) => ({
+      ...target,
+      filename: safeFilename(file.filename),
+      contentType: file.contentType,
+      size: file.size,
+      data: new Uint8Array(file.content),
+    })),
   });
 }
+
+type Settings = IntakeSettings;
 
 function participantsFor(message: InboundMessage, author: string, settings: Settings): string[] {
   const candidates = [author, ...(settings.addExternalParticipantsFromCc ? message.cc.map((a) => a.address) : [])];
@@ -166,68 +171,55 @@ function participantsFor(message: InboundMessage, author: string, settings: Sett
   return unique.slice(0, MAX_PARTICIPANTS);
 }
 
-async function createIssueFromMail(tx: Tx, inboundEmailId: string, message: InboundMessage, author: string, settings: Settings) {
+/**
+ * A new issue from a mail. The mail's identity is claimed with the iid in one statement, the thank-you rendered
+ * with the iid outside any transaction, then one statement writes the issue with everything that comes with it
+ * and records the outcome (intake-queries.ts). On failure the iid is given back where it can be.
+ */
+async function createIssueFromMail(inboundEmailId: string, dedupeKey: string, message: InboundMessage, author: string, settings: Settings, via: string) {
   const project = settings.project;
   const { markdown } = bodyFromMail({ text: message.text, html: message.html }, { trim: false });
   let description = markdown;
-  let missingTemplate: string | undefined;
-  if (settings.issueTemplateKey) {
-    const template = await tx.issueTemplate.findUnique({
-      where: { projectId_name: { projectId: project.id, name: settings.issueTemplateKey } },
-      select: { content: true },
-    });
-    if (template) description = `${description}\n\n${template.content}`.trim();
-    else missingTemplate = settings.issueTemplateKey;
-  }
+  const template = settings.issueTemplate;
+  if (template && "content" in template) description = `${description}\n\n${template.content}`.trim();
   const { kept, skipped } = acceptedAttachments(message.attachments);
   description += skippedNote(skipped);
-
-  const { lastIssueIid: iid } = await tx.project.update({
-    where: { id: project.id },
-    data: { lastIssueIid: { increment: 1 } },
-    select: { lastIssueIid: true },
-  });
   const title = (message.subject.trim() || "(no subject)").slice(0, 255);
-  const issue = await tx.issue.create({
-    data: {
+  const externalMessageId = message.messageId ?? null;
+
+  const iid = await claimMailAndIid(inboundEmailId, dedupeKey, project.id);
+  try {
+    const thankYou =
+      settings.thankYouTemplate !== undefined
+        ? await prepareServiceDeskMail(
+            db(),
+            { project, issue: { iid, title, description, externalMessageId, threadMessageId: null }, outgoingName: settings.outgoingName },
+            { template: "thank_you", to: author, subject: `Re: ${title} (#${iid})`, templateContent: settings.thankYouTemplate },
+          )
+        : undefined;
+    const { issueId, outboxId } = await writeNewIssue({
+      inboundEmailId,
       projectId: project.id,
       iid,
       title,
       description,
       confidential: settings.ticketsConfidentialByDefault,
-      authorId: SUPPORT_BOT_ID,
-      externalAuthor: author,
-      externalMessageId: message.messageId ?? null,
-      awaitingReply: true,
-    },
-    select: { id: true, iid: true, title: true, description: true, externalMessageId: true, threadMessageId: true },
-  });
-  await tx.issueEmailParticipant.createMany({
-    data: participantsFor(message, author, settings).map((email) => ({ issueId: issue.id, email })),
-    skipDuplicates: true,
-  });
-  await storeAttachments(tx, kept, { issueId: issue.id, inboundEmailId });
-  if (missingTemplate)
-    await tx.note.create({
-      data: {
-        issueId: issue.id,
-        authorId: SUPPORT_BOT_ID,
-        system: true,
-        body: `could not append the issue template "${missingTemplate}": it no longer exists. Choose another one in the Service Desk settings.`,
-      },
+      author,
+      externalMessageId,
+      participants: participantsFor(message, author, settings),
+      systemNote:
+        template && "missing" in template
+          ? `could not append the issue template "${template.missing}": it no longer exists. Choose another one in the Service Desk settings.`
+          : undefined,
+      attachments: kept.map((file) => ({ filename: safeFilename(file.filename), contentType: file.contentType, size: file.size, content: file.content })),
+      thankYou,
+      outcome: { reason: via, ...metadataOf(message) },
     });
-
-  const outboxIds: string[] = [];
-  if (settings.sendThankYouEmail) {
-    const { outboxId, messageId } = await queueServiceDeskMail(
-      tx,
-      { project, issue, outgoingName: settings.outgoingName },
-      { template: "thank_you", to: author, subject: `Re: ${title} (#${iid})` },
-    );
-    await tx.issue.update({ where: { id: issue.id }, data: { threadMessageId: messageId } });
-    outboxIds.push(outboxId);
+    return { issueId, iid, outboxIds: outboxId ? [outboxId] : [] };
+  } catch (error) {
+    await releaseIid(project.id, iid).catch((releaseError: unknown) => console.error(`could not give back iid ${iid} of project ${project.id}:`, releaseError));
+    throw error;
   }
-  return { issueId: issue.id, iid, outboxIds };
 }
 
 async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: InboundMessage, author: string, issueId: number, settings: Settings) {
@@ -256,52 +248,56 @@ async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: Inbound
   return { noteId: note.id, iid: issue.iid };
 }
 
+/** A stored mail's request as it arrived, for `processInbound` to read instead of fetching it back. */
+export interface StoredPayload {
+  payload: Uint8Array;
+  contentType: string;
+}
+
+async function readStored(id: string): Promise<StoredPayload> {
+  const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
+  return { payload: new Uint8Array(row.payload), contentType: row.payloadContentType };
+}
+
 /**
  * Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`.
+ * `stored`: the payload the caller just stored (the webhook and the mailbox poller), so it is not read back.
  * `notSpam`: a person replaying mail marked as spam has judged it; the spam checks do not run again.
  */
-export async function processInbound(id: string, options: { notSpam?: boolean } = {}): Promise<IntakeOutcome> {
-  const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
+export async function processInbound(id: string, options: { notSpam?: boolean; stored?: StoredPayload } = {}): Promise<IntakeOutcome> {
+  const stored: StoredPayload = options.stored ?? (await readStored(id));
+  let metadata: MailMetadata | undefined;
   try {
     // A mailbox poller stores the message itself (message/rfc822); the webhook stores SendGrid's form post.
-    const payload = new Uint8Array(row.payload);
     const message = withoutNul(
-      /^\s*message\/rfc822\b/i.test(row.payloadContentType) ? await parseRawMime(payload) : await parseSendGridBody(payload, row.payloadContentType),
+      /^\s*message\/rfc822\b/i.test(stored.contentType) ? await parseRawMime(stored.payload) : await parseSendGridBody(stored.payload, stored.contentType),
     );
-    await db().inboundEmail.update({
-      where: { id },
-      data: {
-        attempts: { increment: 1 },
-        messageId: message.messageId?.slice(0, 998) ?? null,
-        fromAddress: message.from?.address?.slice(0, 320) ?? null,
-        subject: message.subject.slice(0, 998),
-      },
-    });
+    metadata = metadataOf(message);
+    const end = (outcome: Parameters<typeof finish>[2], outboxIds?: string[]) => finish(id, metadata, outcome, outboxIds);
 
     const automated = automatedMailReason(message, messageIdHost());
-    if (automated) return await finish(id, { status: "ignored", reason: automated });
+    if (automated) return await end({ status: "ignored", reason: automated });
 
     const route = await routeMessage(db(), message);
-    if (route.kind === "rejected") return await finish(id, { status: "rejected", reason: route.reason, projectId: route.projectId });
-    const settings = await loadSettings(route.projectId);
-    if (!settings?.enabled)
-      return await finish(id, { status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
+    if (route.kind === "rejected") return await end({ status: "rejected", reason: route.reason, projectId: route.projectId });
+    const settings = await loadIntakeSettings(route.projectId);
+    if (!settings?.enabled) return await end({ status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
     if (!options.notSpam && message.spamScore !== undefined && message.spamScore >= env().SPAM_SCORE_THRESHOLD)
-      return await finish(id, { status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
+      return await end({ status: "spam", reason: `SendGrid spam score ${message.spamScore} ≥ ${env().SPAM_SCORE_THRESHOLD}.`, projectId: route.projectId });
     const author = externalAuthor(message);
-    if (!author) return await finish(id, { status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
+    if (!author) return await end({ status: "rejected", reason: "The mail has no sender address.", projectId: route.projectId });
 
     if (!options.notSpam && route.kind === "new_issue" && (await akismetVerdict(message, author)) === "spam")
-      return await finish(id, { status: "spam", reason: "Akismet classified the mail as spam.", projectId: route.projectId });
+      return await end({ status: "spam", reason: "Akismet classified the mail as spam.", projectId: route.projectId });
 
     const dedupeKey = `${route.projectId}:${identity(message)}`;
     // A repeated delivery of a mail we already took must not count against its sender.
-    if (await db().inboundEmail.findUnique({ where: { dedupeKey }, select: { id: true } }))
-      return await finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+    if (await findByDedupeKey(dedupeKey, id))
+      return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
     if (route.kind === "new_issue") {
       const count = await hitRateLimit(db(), `sd-new-issue:${route.projectId}:${author}`, 60 * 60_000);
       if (count > NEW_ISSUES_PER_SENDER_PER_HOUR)
-        return await finish(id, {
+        return await end({
           status: "rejected",
           reason: `Rate limit: more than ${NEW_ISSUES_PER_SENDER_PER_HOUR} new requests from ${author} this hour.`,
           projectId: route.projectId,
@@ -309,32 +305,28 @@ export async function processInbound(id: string, options: { notSpam?: boolean } 
     }
 
     try {
-      const result = await db().$transaction(
+      if (route.kind === "new_issue") {
+        // Written with its outcome in one statement: nothing left to record.
+        const created = await createIssueFromMail(id, dedupeKey, message, author, settings, route.via);
+        return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds };
+      }
+      const issueId = route.issueId;
+      const added = await db().$transaction(
         async (tx) => {
-          // The unique dedupe key makes a concurrent second delivery wait here, then fail: one issue, not two.
-          await tx.inboundEmail.update({ where: { id }, data: { dedupeKey, projectId: route.projectId } });
-          if (route.kind === "new_issue") {
-            const created = await createIssueFromMail(tx, id, message, author, settings);
-            return { status: "created_issue" as const, issueId: created.issueId, iid: created.iid, outboxIds: created.outboxIds };
-          }
-          const added = await addReplyFromMail(tx, id, message, author, route.issueId, settings);
-          return { status: "added_note" as const, issueId: route.issueId, noteId: added.noteId, iid: added.iid, outboxIds: [] as string[] };
+          // The unique dedupe key makes a concurrent second delivery wait here, then fail: one note, not two.
+          await tx.inboundEmail.update({ where: { id }, data: { dedupeKey, projectId: route.projectId }, select: { id: true } });
+          return addReplyFromMail(tx, id, message, author, issueId, settings);
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
-      return await finish(
-        id,
-        { status: result.status, reason: route.via, issueId: result.issueId, noteId: "noteId" in result ? result.noteId : undefined, issueIid: result.iid, projectId: route.projectId },
-        result.outboxIds,
-      );
+      return await end({ status: "added_note", reason: route.via, issueId, noteId: added.noteId, issueIid: added.iid, projectId: route.projectId });
     } catch (error) {
-      if (isUniqueViolation(error, "dedupe_key"))
-        return await finish(id, { status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+      if (isUniqueViolation(error, "dedupe_key")) return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
       throw error;
     }
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     console.error(`inbound mail ${id} failed:`, error);
-    return await finish(id, { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) });
+    return await finish(id, metadata, { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) });
   }
 }

@@ -2,7 +2,7 @@
 // DESIGN.md, records the reply key and queues the mail in the caller's transaction.
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { enqueueMail } from "@/lib/mail/outbox";
+import { enqueueMail, type MailInput } from "@/lib/mail/outbox";
 import { messageIdHost, newReplyKey, replyAddress, SUPPORT_BOT_ID } from "./address";
 import { renderServiceDeskTemplate, serviceDeskMailValues, serviceDeskTemplateSource, unsubscribeUrl } from "./render-mail";
 import type { TemplateName } from "./templates";
@@ -35,6 +35,11 @@ function displayName(outgoingName: string | null): string {
   return outgoingName?.trim() || "Support Bot";
 }
 
+/** The thank-you's Message-ID: it carries the thread's reply key, so a reply that loses Reply-To still threads. */
+export function thankYouMessageId(replyKey: string): string {
+  return `reply-${replyKey}@${messageIdHost()}`;
+}
+
 /** Who wrote a comment, as mail clients show it (GitLab shows the author "via" the desk). */
 export interface CommentAuthor {
   email: string;
@@ -42,30 +47,47 @@ export interface CommentAuthor {
   name: string | null;
 }
 
-/** Queues one templated Service Desk mail to `to`; returns the outbox id and the mail's Message-ID (no brackets). */
-export async function queueServiceDeskMail(
-  tx: Tx,
-  context: ThreadContext,
-  options: {
-    template: TemplateName;
-    to: string;
-    subject: string;
-    values?: { NOTE_TEXT?: string };
-    kind?: string;
-    /** Defaults to the project's display name (outgoingName, else "Support Bot"). */
-    fromName?: string;
-  },
-): Promise<{ outboxId: string; messageId: string }> {
+export interface ServiceDeskMailOptions {
+  template: TemplateName;
+  to: string;
+  subject: string;
+  values?: { NOTE_TEXT?: string };
+  kind?: string;
+  /** Defaults to the project's display name (outgoingName, else "Support Bot"). */
+  fromName?: string;
+  /** The template text when the caller read it already (serviceDeskTemplateSource); else it is read here. */
+  templateContent?: string;
+}
+
+/** One Service Desk mail, rendered and addressed, before anything is written: the outbox row and its reply key. */
+export interface PreparedServiceDeskMail {
+  replyKey: string;
+  /** The mail's Message-ID, without brackets (for the thank-you: the thread root, `reply-KEY@host`). */
+  messageId: string;
+  recipient: string;
+  mail: MailInput;
+}
+
+/**
+ * Renders one templated Service Desk mail to `to` and works out its threading headers. Reads nothing but the
+ * project's template (unless `templateContent` is given), writes nothing: the caller stores the reply key and
+ * queues the mail (`queueServiceDeskMail`, or intake's own write of a new issue).
+ */
+export async function prepareServiceDeskMail(
+  tx: Pick<Db, "serviceDeskEmailTemplate">,
+  context: Omit<ThreadContext, "issue"> & { issue: Omit<ThreadContext["issue"], "id"> & { id?: number } },
+  options: ServiceDeskMailOptions,
+): Promise<PreparedServiceDeskMail> {
   const { project, issue } = context;
   const host = messageIdHost();
   const replyKey = newReplyKey();
   // The thank-you is the thread root and carries the reply key in its own Message-ID; later mails get a
   // fresh Message-ID and carry `<reply-KEY@host>` in References, so a reply that loses Reply-To still threads.
   const threadRoot = options.template === "thank_you";
-  const messageId = threadRoot ? `reply-${replyKey}@${host}` : `${crypto.randomUUID()}@${host}`;
+  const messageId = threadRoot ? thankYouMessageId(replyKey) : `${crypto.randomUUID()}@${host}`;
   // The same rendering as the settings page's template preview: the project's wording when a maintainer saved
   // one, else emails/<name>.md.
-  const { content } = await serviceDeskTemplateSource(tx, project.id, options.template);
+  const content = options.templateContent ?? (await serviceDeskTemplateSource(tx, project.id, options.template)).content;
   const rendered = await renderServiceDeskTemplate(
     options.template,
     content,
@@ -86,12 +108,11 @@ export async function queueServiceDeskMail(
   const chain = threadRoot ? references : [...references, `reply-${replyKey}@${host}`];
   if (chain.length) headers["References"] = chain.map(bracket).join(" ");
 
-  await tx.sentNotification.create({
-    data: { replyKey, projectId: project.id, issueId: issue.id, recipient: options.to, messageId },
-  });
-  const held = await loopBrake(tx, issue.id, options.to);
-  const outboxId = await enqueueMail(
-    {
+  return {
+    replyKey,
+    messageId,
+    recipient: options.to,
+    mail: {
       kind: options.kind ?? options.template,
       to: options.to,
       subject: options.subject,
@@ -101,11 +122,19 @@ export async function queueServiceDeskMail(
       replyTo: replyAddress(replyKey),
       headers,
       issueId: issue.id,
-      held,
     },
-    tx,
-  );
-  return { outboxId, messageId };
+  };
+}
+
+/** Queues one templated Service Desk mail to `to`; returns the outbox id and the mail's Message-ID (no brackets). */
+export async function queueServiceDeskMail(tx: Tx, context: ThreadContext, options: ServiceDeskMailOptions): Promise<{ outboxId: string; messageId: string }> {
+  const prepared = await prepareServiceDeskMail(tx, context, options);
+  await tx.sentNotification.create({
+    data: { replyKey: prepared.replyKey, projectId: context.project.id, issueId: context.issue.id, recipient: prepared.recipient, messageId: prepared.messageId },
+  });
+  const held = await loopBrake(tx, context.issue.id, options.to);
+  const outboxId = await enqueueMail({ ...prepared.mail, held }, tx);
+  return { outboxId, messageId: prepared.messageId };
 }
 
 /**

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { NEW_ISSUES_PER_SENDER_PER_HOUR, processInbound, storeInbound } from "@/lib/service-desk/intake";
+import * as intakeQueries from "@/lib/service-desk/intake-queries";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
 import { deliver, eml, newMessageId } from "../support/mail";
 import { backend, makeUser, uid, uniqueProjectPath, withEnv } from "./helpers";
@@ -283,15 +284,20 @@ describe("storage and replays", () => {
 
   it("keeps a mail whose processing crashed as failed with the error, and a replay succeeds", async () => {
     const project = await serviceDeskProject();
-    const { body, contentType } = await buildSendGridRequest(eml({ to: project.address }), "raw");
+    const raw = eml({ to: project.address, messageId: newMessageId() });
+    const { body, contentType } = await buildSendGridRequest(raw, "raw");
     const id = await storeInbound(body, contentType);
-    // A bug cannot be summoned on demand: make the transaction fail once to stand in for one.
-    const spy = vi.spyOn(db(), "$transaction").mockRejectedValueOnce(new Error("simulated bug"));
+    // A bug cannot be summoned on demand: make the issue's write fail once to stand in for one.
+    const spy = vi.spyOn(intakeQueries, "writeNewIssue").mockRejectedValueOnce(new Error("simulated bug"));
     const failed = await processInbound(id);
     spy.mockRestore();
     expect(failed).toMatchObject({ status: "failed" });
     expect(await db().inboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", error: expect.stringContaining("simulated bug") });
+    // Another copy of the failed mail is a duplicate of it: the failed one is what gets replayed.
+    expect(await deliver(raw)).toMatchObject({ status: "duplicate" });
+    // The iid the failed attempt took was given back: no gap in the project's numbering.
     expect(await processInbound(id)).toMatchObject({ status: "created_issue", issueIid: 1 });
+    expect(await deliver(eml({ to: project.address }))).toMatchObject({ status: "created_issue", issueIid: 2 });
   });
 
   it.runIf(backend === "postgres")("turns two concurrent deliveries of one mail into one issue", async () => {
@@ -300,5 +306,8 @@ describe("storage and replays", () => {
     const outcomes = await Promise.all([deliver(raw), deliver(raw), deliver(raw)]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(["created_issue", "duplicate", "duplicate"]);
     expect(await db().issue.count({ where: { projectId: project.id } })).toBe(1);
+    // The duplicates never took an iid: the issue is #1 and the next mail's is #2.
+    expect(outcomes.find((o) => o.status === "created_issue")).toMatchObject({ issueIid: 1 });
+    expect(await deliver(eml({ to: project.address }))).toMatchObject({ status: "created_issue", issueIid: 2 });
   });
 });

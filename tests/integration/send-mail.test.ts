@@ -3,6 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { resetEnv } from "@/lib/env";
+import { drained, deliverSoon } from "@/lib/mail/deliver-soon";
+import { enqueueMail } from "@/lib/mail/outbox";
 import { sendMail } from "@/lib/mail/send-mail";
 import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
 
@@ -99,5 +101,29 @@ describe("sendMail", () => {
     expect(sendgrid.accepted.length).toBe(before);
     const row = await db().outboundEmail.findUniqueOrThrow({ where: { id: result.id } });
     expect(row).toMatchObject({ status: "dev", transport: "dev", text: "https://x/link" });
+  });
+});
+
+describe("deliverSoon", () => {
+  it("sends every mail queued by concurrent requests, each once, through one sender", async () => {
+    useSendGrid(true);
+    const recipients = Array.from({ length: 7 }, to);
+    const ids = await Promise.all(recipients.map((recipient) => enqueueMail({ kind: "test", to: recipient, subject: "Burst", text: "t", html: "<p>t</p>" })));
+    const before = sendgrid.accepted.length;
+    // As seven webhook requests finishing at once would: each hands over its own row.
+    for (const id of ids) deliverSoon([id]);
+    deliverSoon([ids[0]]);
+    await drained();
+    const accepted = sendgrid.accepted.slice(before).map((m) => m.customArgs.outbound_email_id);
+    expect(accepted.sort()).toEqual([...ids].sort());
+    const rows = await db().outboundEmail.findMany({ where: { id: { in: ids } }, select: { status: true, attempts: true } });
+    expect(rows.every((r) => r.status === "sent" && r.attempts === 1)).toBe(true);
+    // Queued while a drain is running: picked up by the same sender once the drain comes round.
+    const late = await enqueueMail({ kind: "test", to: to(), subject: "Late", text: "t", html: "<p>t</p>" });
+    const first = await enqueueMail({ kind: "test", to: to(), subject: "First", text: "t", html: "<p>t</p>" });
+    deliverSoon([first]);
+    deliverSoon([late]);
+    await drained();
+    expect((await db().outboundEmail.findMany({ where: { id: { in: [first, late] } }, select: { status: true } })).map((r) => r.status)).toEqual(["sent", "sent"]);
   });
 });

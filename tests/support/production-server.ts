@@ -161,6 +161,8 @@ export interface ProductionServerOptions {
   port: number;
   /** The app's settings (DATABASE_URL, AUTH_SECRET, APP_URL, …); the parent's environment is not passed on. */
   env: Record<string, string | undefined>;
+  /** Extra Node options for the server process (e.g. `--cpu-prof` for the bench's profile). */
+  nodeArgs?: string[];
 }
 
 // Only what any process needs from the parent: the app's configuration comes from `env` alone, so a test
@@ -170,7 +172,7 @@ function baseEnv(): Record<string, string | undefined> {
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
-function spawnServer(dir: string, { port, env }: ProductionServerOptions): { child: ChildProcess; output: () => string; exited: ProductionServer["exited"] } {
+function spawnServer(dir: string, { port, env, nodeArgs = [] }: ProductionServerOptions): { child: ChildProcess; output: () => string; exited: ProductionServer["exited"] } {
   const childEnv: NodeJS.ProcessEnv = {
     ...baseEnv(),
     NEXT_TELEMETRY_DISABLED: "1",
@@ -180,7 +182,7 @@ function spawnServer(dir: string, { port, env }: ProductionServerOptions): { chi
     HOSTNAME: "127.0.0.1",
   };
   // Its own process group, so stopping it also stops anything it started.
-  const child = spawn(process.execPath, [path.join(dir, "server.js")], { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(dir, "server.js")], { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

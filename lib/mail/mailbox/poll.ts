@@ -111,7 +111,7 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
       });
       let outcome: IntakeOutcome;
       try {
-        outcome = await processInbound(id);
+        outcome = await processInbound(id, { stored: { payload: message.raw, contentType: "message/rfc822" } });
       } catch (error) {
         // processInbound keeps mail problems to itself; this is the database failing under it. The row stays
         // `received` and can be replayed from the mail log.

@@ -38,9 +38,10 @@ export async function POST(request: Request) {
   const auth = authenticateInbound(request, body);
   if (!auth.ok) return NextResponse.json({ message: auth.reason }, { status: 401 });
 
+  const contentType = request.headers.get("content-type") ?? "application/octet-stream";
   let id: string;
   try {
-    id = await storeInbound(body, request.headers.get("content-type") ?? "application/octet-stream");
+    id = await storeInbound(body, contentType);
   } catch (error) {
     console.error("inbound mail could not be stored:", error);
     return NextResponse.json({ status: "failed", reason: "Could not store the mail; please retry." }, { status: 503 });
@@ -48,7 +49,7 @@ export async function POST(request: Request) {
 
   let outcome;
   try {
-    outcome = await processInbound(id);
+    outcome = await processInbound(id, { stored: { payload: body, contentType } });
   } catch (error) {
     // Stored is safe: answer 200 so SendGrid does not resend; the row stays `received` for a replay.
     console.error(`inbound mail ${id} could not be processed:`, error);

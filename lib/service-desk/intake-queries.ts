@@ -1,0 +1,207 @@
+// Intake's statements, its hot path during a burst of mail: storing the request, a project's Service Desk
+// settings with its templates, the dedupe probe, the mail's identity with its iid, and a new issue with
+// everything that comes with it in one statement. Plain SQL (lib/db/sql.ts): through Prisma these were half
+// of intake's CPU time (docs/PERFORMANCE.md). Rows written here get random UUIDs where Prisma would make cuids:
+// both are opaque text ids.
+import { randomUUID } from "node:crypto";
+import { sql, type SqlValue } from "@/lib/db/sql";
+import { outboxRow, type MailInput } from "@/lib/mail/outbox";
+import { SUPPORT_BOT_ID } from "./address";
+import { defaultTemplate } from "./templates";
+
+/** Stores a request exactly as it arrived (status `received`); returns its id. */
+export async function insertInbound(payload: Uint8Array, contentType: string, source: string): Promise<string> {
+  const id = randomUUID();
+  await sql("INSERT INTO inbound_emails (id, payload, payload_content_type, size, source) VALUES ($1, $2, $3, $4, $5)", [
+    id,
+    payload,
+    contentType,
+    payload.byteLength,
+    source,
+  ]);
+  return id;
+}
+
+/** What intake needs of a project's Service Desk: its settings, and the texts a new issue is made with. */
+export interface IntakeSettings {
+  enabled: boolean;
+  outgoingName: string | null;
+  ticketsConfidentialByDefault: boolean;
+  reopenIssueOnExternalParticipantNote: boolean;
+  addExternalParticipantsFromCc: boolean;
+  project: { id: number; fullPath: string };
+  /** The issue template's text; `missing` names a chosen template that no longer exists. */
+  issueTemplate?: { content: string } | { missing: string };
+  /** The thank-you's template text (the project's own, else emails/thank_you.md), when one is sent. */
+  thankYouTemplate?: string;
+}
+
+/** The project's Service Desk settings and templates in one query; undefined when it never had Service Desk. */
+export async function loadIntakeSettings(projectId: number): Promise<IntakeSettings | undefined> {
+  const [row] = await sql<{
+    enabled: boolean;
+    outgoing_name: string | null;
+    issue_template_key: string | null;
+    tickets_confidential_by_default: boolean;
+    reopen_issue_on_external_participant_note: boolean;
+    add_external_participants_from_cc: boolean;
+    send_thank_you_email: boolean;
+    full_path: string;
+    thank_you: string | null;
+    issue_template: string | null;
+  }>(
+    `SELECT s.enabled, s.outgoing_name, s.issue_template_key, s.tickets_confidential_by_default, s.reopen_issue_on_external_participant_note,
+            s.add_external_participants_from_cc, s.send_thank_you_email, p.full_path, t.content AS thank_you, it.content AS issue_template
+     FROM service_desk_settings s
+     JOIN projects p ON p.id = s.project_id
+     LEFT JOIN service_desk_email_templates t ON t.project_id = s.project_id AND t.name = 'thank_you'
+     LEFT JOIN issue_templates it ON it.project_id = s.project_id AND it.name = s.issue_template_key
+     WHERE s.project_id = $1`,
+    [projectId],
+  );
+  if (!row) return undefined;
+  return {
+    enabled: row.enabled,
+    outgoingName: row.outgoing_name,
+    ticketsConfidentialByDefault: row.tickets_confidential_by_default,
+    reopenIssueOnExternalParticipantNote: row.reopen_issue_on_external_participant_note,
+    addExternalParticipantsFromCc: row.add_external_participants_from_cc,
+    project: { id: projectId, fullPath: row.full_path },
+    issueTemplate: row.issue_template_key
+      ? row.issue_template !== null
+        ? { content: row.issue_template }
+        : { missing: row.issue_template_key }
+      : undefined,
+    thankYouTemplate: row.send_thank_you_email ? (row.thank_you ?? defaultTemplate("thank_you")) : undefined,
+  };
+}
+
+/** Another stored mail that already holds `dedupeKey` (a failed mail's replay holds its own), if any. */
+export async function findByDedupeKey(dedupeKey: string, inboundEmailId: string): Promise<string | undefined> {
+  const rows = await sql<{ id: string }>("SELECT id FROM inbound_emails WHERE dedupe_key = $1 AND id <> $2", [dedupeKey, inboundEmailId]);
+  return rows[0]?.id;
+}
+
+export interface InboundOutcomeWrite {
+  status: string;
+  reason: string | null;
+  error: string | null;
+  /** What the mail log shows of the mail, once it could be parsed. */
+  metadata?: { messageId: string | null; fromAddress: string | null; subject: string };
+  issueId?: number;
+  noteId?: number;
+  projectId?: number;
+}
+
+/** Records a processing's outcome and counts the attempt; links the issue, note and project when known. */
+export async function recordInboundOutcome(id: string, outcome: InboundOutcomeWrite): Promise<void> {
+  const values: SqlValue[] = [id, outcome.status, outcome.reason, outcome.error];
+  const set = ["status = $2", "reason = $3", "error = $4", "processed_at = now()", "attempts = attempts + 1"];
+  const column = (name: string, value: SqlValue) => set.push(`${name} = $${values.push(value)}`);
+  if (outcome.metadata) {
+    column("message_id", outcome.metadata.messageId);
+    column("from_address", outcome.metadata.fromAddress);
+    column("subject", outcome.metadata.subject);
+  }
+  if (outcome.issueId) column("issue_id", outcome.issueId);
+  if (outcome.noteId) column("note_id", outcome.noteId);
+  if (outcome.projectId) column("project_id", outcome.projectId);
+  await sql(`UPDATE inbound_emails SET ${set.join(", ")} WHERE id = $1`, values);
+}
+
+/**
+ * Gives the stored mail its identity (`project:Message-ID`) and takes the project's next iid, in one statement
+ * committed at once. A second delivery of the same mail, even one arriving while this one is still being worked
+ * on, fails on the identity's unique index before it takes an iid (a duplicate); concurrent mails to one project
+ * wait for each other only for this statement, not for a transaction. A mail whose processing fails keeps its
+ * identity: its replay claims it again, a later copy is a duplicate of it. `releaseIid` gives the iid back.
+ */
+export async function claimMailAndIid(inboundEmailId: string, dedupeKey: string, projectId: number): Promise<number> {
+  const rows = await sql<{ iid: number }>(
+    `WITH claim AS (UPDATE inbound_emails SET dedupe_key = $2, project_id = $3 WHERE id = $1 RETURNING id)
+     UPDATE projects SET last_issue_iid = last_issue_iid + 1 WHERE id = $3 AND EXISTS (SELECT 1 FROM claim) RETURNING last_issue_iid AS iid`,
+    [inboundEmailId, dedupeKey, projectId],
+  );
+  if (!rows[0]) throw new Error(`Inbound mail ${inboundEmailId} or project ${projectId} no longer exists.`);
+  return Number(rows[0].iid);
+}
+
+/**
+ * Gives back an iid whose issue was never written, unless a later one was taken meanwhile (then it stays a gap,
+ * as a deleted issue's number does). GitLab resets its internal ids the same way.
+ */
+export async function releaseIid(projectId: number, iid: number): Promise<void> {
+  await sql("UPDATE projects SET last_issue_iid = $1 WHERE id = $2 AND last_issue_iid = $3", [iid - 1, projectId, iid]);
+}
+
+export interface NewIssueFromMail {
+  inboundEmailId: string;
+  projectId: number;
+  iid: number;
+  title: string;
+  description: string;
+  confidential: boolean;
+  author: string;
+  externalMessageId: string | null;
+  /** Lower-cased addresses that get the issue's public comments by email. */
+  participants: string[];
+  /** A system note to add (e.g. the issue template is gone). */
+  systemNote?: string;
+  attachments: { filename: string; contentType: string; size: number; content: Uint8Array }[];
+  /** The thank-you (prepareServiceDeskMail): its Message-ID becomes the issue's thread root. */
+  thankYou?: { replyKey: string; messageId: string; recipient: string; mail: MailInput };
+  /** The stored mail's outcome, recorded with the issue. */
+  outcome: { reason: string; messageId: string | null; fromAddress: string | null; subject: string };
+}
+
+/**
+ * Writes the issue, its participants, system note, reply key, thank-you and attachments, and records the stored
+ * mail as `created_issue`: one statement, so all of it happens or none of it. Returns the issue id and the
+ * thank-you's outbox id.
+ */
+export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId: number; outboxId: string | null }> {
+  const { projectId, iid, thankYou, outcome } = input;
+  const outbox = thankYou ? outboxRow(thankYou.mail) : null;
+  const outboxId = outbox ? randomUUID() : null;
+  const values: SqlValue[] = [];
+  const $ = (value: SqlValue) => `$${values.push(value)}`;
+  // Each part is a data-modifying CTE; a part that does not apply selects no row. Every part finds the issue
+  // through the first. One part per attachment, so each file's bytes travel as one binary parameter.
+  const parts = [
+    `issue AS (
+      INSERT INTO issues (project_id, iid, title, description, confidential, author_id, external_author, external_message_id, thread_message_id, awaiting_reply, created_at, updated_at)
+      VALUES (${$(projectId)}, ${$(iid)}, ${$(input.title)}, ${$(input.description)}, ${$(input.confidential)}, ${$(SUPPORT_BOT_ID)}, ${$(input.author)},
+              ${$(input.externalMessageId)}::text, ${$(thankYou?.messageId ?? null)}::text, true, now(), now())
+      RETURNING id)`,
+    `participants AS (
+      INSERT INTO issue_email_participants (issue_id, email)
+      SELECT issue.id, email FROM issue, unnest(${$(input.participants)}::text[]) AS email
+      ON CONFLICT (issue_id, email) DO NOTHING)`,
+    `inbound AS (
+      UPDATE inbound_emails SET status = 'created_issue', reason = ${$(outcome.reason)}, error = NULL, processed_at = now(), attempts = attempts + 1,
+             message_id = ${$(outcome.messageId)}::text, from_address = ${$(outcome.fromAddress)}::text, subject = ${$(outcome.subject)}, issue_id = issue.id
+      FROM issue WHERE inbound_emails.id = ${$(input.inboundEmailId)})`,
+  ];
+  if (input.systemNote)
+    parts.push(`note AS (
+      INSERT INTO notes (issue_id, author_id, system, body, created_at, updated_at)
+      SELECT issue.id, ${$(SUPPORT_BOT_ID)}, true, ${$(input.systemNote)}, now(), now() FROM issue)`);
+  if (thankYou && outbox && outboxId)
+    parts.push(
+      `sent AS (
+      INSERT INTO sent_notifications (reply_key, project_id, issue_id, recipient, message_id)
+      SELECT ${$(thankYou.replyKey)}, ${$(projectId)}, issue.id, ${$(thankYou.recipient)}, ${$(thankYou.messageId)} FROM issue)`,
+      `outbox AS (
+      INSERT INTO outbound_emails (id, kind, "to", from_email, from_name, reply_to, subject, text, html, headers, status, transport, issue_id, sensitive)
+      SELECT ${$(outboxId)}, ${$(outbox.kind)}, ${$(outbox.to)}, ${$(outbox.fromEmail)}, ${$(outbox.fromName)}, ${$(outbox.replyTo)}::text, ${$(outbox.subject)},
+             ${$(outbox.text)}, ${$(outbox.html)}, ${$(JSON.stringify(outbox.headers))}::jsonb, ${$(outbox.status)}, ${$(outbox.transport)}, issue.id, false
+      FROM issue)`,
+    );
+  input.attachments.forEach((file, i) =>
+    parts.push(`attachment_${i} AS (
+      INSERT INTO attachments (id, issue_id, inbound_email_id, filename, content_type, size, data)
+      SELECT ${$(randomUUID())}, issue.id, ${$(input.inboundEmailId)}, ${$(file.filename)}, ${$(file.contentType)}, ${$(file.size)}, ${$(file.content)}::bytea FROM issue)`),
+  );
+  const rows = await sql<{ id: number }>(`WITH ${parts.join(",\n")}\nSELECT id FROM issue`, values);
+  return { issueId: Number(rows[0].id), outboxId };
+}
