@@ -3,7 +3,6 @@
 import { NextResponse } from "next/server";
 import type { Actor } from "@/lib/auth/actor";
 import { authenticateAccessToken, type TokenIdentity } from "@/lib/data/access-tokens";
-import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { hitRateLimit } from "@/lib/service-desk/rate-limit";
 
@@ -80,7 +79,7 @@ export function apiRoute<P = Record<string, string>>(handler: Handler<P>, option
         return NextResponse.json({ error: "insufficient_scope", message: "403 Forbidden - insufficient_scope" }, { status: 403 });
 
       const now = Date.now();
-      const count = await hitRateLimit(db(), `api:token:${token.tokenId}`, 60_000, new Date(now));
+      const count = await hitRateLimit(`api:token:${token.tokenId}`, 60_000, new Date(now));
       if (count > REQUESTS_PER_MINUTE) {
         const retryAfter = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
         return message(429, "429 Too Many Requests", { "Retry-After": String(retryAfter) });

@@ -295,7 +295,7 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
     if (await findByDedupeKey(dedupeKey, id))
       return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
     if (route.kind === "new_issue") {
-      const count = await hitRateLimit(db(), `sd-new-issue:${route.projectId}:${author}`, 60 * 60_000);
+      const count = await hitRateLimit(`sd-new-issue:${route.projectId}:${author}`, 60 * 60_000);
       if (count > NEW_ISSUES_PER_SENDER_PER_HOUR)
         return await end({
           status: "rejected",
