@@ -33,15 +33,33 @@ export async function createIssue(actor: Actor | null, projectPath: string, inpu
 /** Inbound mails that became this issue or one of its notes: how routing matched them (Reporter and up). */
 const threadedEmailStatuses = ["created_issue", "added_note"];
 
+export interface GetIssueOptions {
+  /**
+   * Load only the latest `latestNotes` notes (system notes included) instead of the whole thread: the issue
+   * page of a long discussion shows those and a link to the rest. Unset: every note.
+   */
+  latestNotes?: number;
+}
+
 /**
  * One issue with the notes and attachments the actor may see; 404 for what the actor may not see. For
  * Reporters and up it also carries the mails that created the issue or added notes (`emails`), so the thread
- * can say why each landed here. A fixed number of queries, whatever the length of the thread.
+ * can say why each landed here. `notes` is oldest first; `commentCount` counts every visible non-system note
+ * of the thread and `earlierNotes` says whether `latestNotes` left older notes out. Attachments and mails
+ * come only for the description and the notes returned. A fixed number of queries, whatever the length of
+ * the thread, and with `latestNotes` a bounded amount of data too.
  */
-export async function getIssue(actor: Actor | null, projectPath: string, iid: number) {
+export async function getIssue(actor: Actor | null, projectPath: string, iid: number, options: GetIssueOptions = {}) {
   const { project, role } = await loadProjectAccess(actor, projectPath);
   if (!Number.isInteger(iid) || iid < 1) throw notFound("Issue");
   const team = can(role, "issue:read_confidential");
+  const latest = options.latestNotes;
+  if (latest !== undefined && (!Number.isInteger(latest) || latest < 1)) throw new AppError("bad_request", "latestNotes must be a positive integer.");
+  const visibleNotes = team ? {} : { internal: false };
+  // An empty list matches nothing: Guests never learn addresses or Message-IDs.
+  const emailWhere = { status: { in: team ? threadedEmailStatuses : [] } };
+  const emailSelect = { id: true, status: true, noteId: true, reason: true, messageId: true, fromAddress: true, receivedAt: true } as const;
+  const attachmentSelect = { id: true, filename: true, contentType: true, size: true, noteId: true } as const;
   const issue = await db().issue.findUnique({
     where: { projectId_iid: { projectId: project.id, iid } },
     select: {
@@ -58,9 +76,12 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
       closedAt: true,
       author: { select: userSelect },
       closedBy: { select: userSelect },
+      _count: { select: { notes: { where: { ...visibleNotes, system: false } } } },
+      // Windowed: newest first with one extra row, which only tells whether older notes exist.
       notes: {
-        where: team ? {} : { internal: false },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        where: visibleNotes,
+        orderBy: latest ? [{ createdAt: "desc" }, { id: "desc" }] : [{ createdAt: "asc" }, { id: "asc" }],
+        ...(latest ? { take: latest + 1 } : {}),
         select: {
           id: true,
           body: true,
@@ -69,26 +90,30 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
           externalAuthor: true,
           createdAt: true,
           author: { select: userSelect },
+          // Per note, so a window loads the files and mails of its notes only; a file on an internal note
+          // is as private as the note, which the notes' own filter already ensures.
+          attachments: { orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: attachmentSelect },
+          inboundEmails: { where: emailWhere, orderBy: [{ receivedAt: "asc" }, { id: "asc" }], select: emailSelect },
         },
       },
-      // A file on an internal note is as private as the note.
-      attachments: {
-        where: team ? {} : { OR: [{ noteId: null }, { note: { internal: false } }] },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-        select: { id: true, filename: true, contentType: true, size: true, noteId: true },
-      },
-      inboundEmails: {
-        // An empty list matches nothing: Guests never learn addresses or Message-IDs.
-        where: { status: { in: team ? threadedEmailStatuses : [] } },
-        orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
-        select: { id: true, status: true, noteId: true, reason: true, messageId: true, fromAddress: true, receivedAt: true },
-      },
+      attachments: { where: { noteId: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: attachmentSelect },
+      inboundEmails: { where: { ...emailWhere, noteId: null }, orderBy: [{ receivedAt: "asc" }, { id: "asc" }], select: emailSelect },
     },
   });
   if (!issue || (issue.confidential && !team) || !can(role, "issue:read"))
     throw notFound("Issue");
-  const { inboundEmails, ...rest } = issue;
-  return { ...rest, emails: team ? inboundEmails : [] };
+  const { inboundEmails, attachments, _count, notes: loaded, ...rest } = issue;
+  const earlierNotes = latest !== undefined && loaded.length > latest;
+  const shown = latest ? loaded.slice(0, latest).reverse() : loaded;
+  const notes = shown.map((n) => ({ id: n.id, body: n.body, internal: n.internal, system: n.system, externalAuthor: n.externalAuthor, createdAt: n.createdAt, author: n.author }));
+  return {
+    ...rest,
+    notes,
+    commentCount: _count.notes,
+    earlierNotes,
+    attachments: [...attachments, ...shown.flatMap((note) => note.attachments)],
+    emails: team ? [...inboundEmails, ...shown.flatMap((note) => note.inboundEmails)] : [],
+  };
 }
 
 export type IssueDetail = Awaited<ReturnType<typeof getIssue>>;
