@@ -18,6 +18,11 @@ function baseUsername(email: string): string {
  * Only the constraint's own columns and name are compared — Prisma's message quotes the caller's source code, which names every field.
  */
 export function isUniqueViolation(error: unknown, field?: string): boolean {
+  // A raw query's failure (lib/db/sql.ts on PGlite) arrives as P2010 wrapping the driver adapter's error.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2010") {
+    const inner = (error.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+    return inner !== undefined && inner !== error && isUniqueViolation(inner, field);
+  }
   let where: { fields: string[]; text: string } | undefined;
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
     const meta = (error.meta ?? {}) as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string }; originalMessage?: string } } };

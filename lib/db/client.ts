@@ -52,7 +52,9 @@ function open(): Handle {
   const config = env();
   if (config.DATABASE_URL) {
     // pg's default pool size (10), as @prisma/adapter-pg would create it; the pool is ours so lib/db/sql.ts can use it.
-    const pool = new pg.Pool({ connectionString: config.DATABASE_URL });
+    // Sessions in UTC: the columns are timestamps without time zone that Prisma fills with UTC, so now() and
+    // column defaults must mean UTC too, whatever the server's own TimeZone (PGlite's is GMT).
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, options: "-c TimeZone=UTC" });
     // An idle connection that breaks (database restart) is dropped and replaced; without a listener it would crash the process.
     pool.on("error", (error) => console.error("database connection lost:", error.message));
     return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };

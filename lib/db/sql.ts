@@ -4,7 +4,8 @@
 // the pool Prisma's adapter uses; on embedded PGlite (one session, where speed is not the point) through Prisma.
 import { db, postgresPool } from "./client";
 
-// No Date: node-postgres would send it in the process's time zone, Prisma in UTC. Use now() or ISO strings.
+// No Date: node-postgres would send it in the process's time zone, Prisma in UTC. Use now() (sessions run in
+// UTC, lib/db/client.ts) or ISO strings cast to timestamp.
 export type SqlValue = string | number | boolean | null | Uint8Array | (string | null)[] | boolean[];
 
 /**

@@ -91,12 +91,15 @@ export interface InboundOutcomeWrite {
   issueId?: number;
   noteId?: number;
   projectId?: number;
+  /** False when the processing's claim already counted it. */
+  countAttempt?: boolean;
 }
 
 /** Records a processing's outcome and counts the attempt; links the issue, note and project when known. */
 export async function recordInboundOutcome(id: string, outcome: InboundOutcomeWrite): Promise<void> {
   const values: SqlValue[] = [id, outcome.status, outcome.reason, outcome.error];
-  const set = ["status = $2", "reason = $3", "error = $4", "processed_at = now()", "attempts = attempts + 1"];
+  const set = ["status = $2", "reason = $3", "error = $4", "processed_at = now()"];
+  if (outcome.countAttempt !== false) set.push("attempts = attempts + 1");
   const column = (name: string, value: SqlValue) => set.push(`${name} = $${values.push(value)}`);
   if (outcome.metadata) {
     column("message_id", outcome.metadata.messageId);
@@ -110,28 +113,60 @@ export async function recordInboundOutcome(id: string, outcome: InboundOutcomeWr
 }
 
 /**
- * Gives the stored mail its identity (`project:Message-ID`) and takes the project's next iid, in one statement
- * committed at once. A second delivery of the same mail, even one arriving while this one is still being worked
- * on, fails on the identity's unique index before it takes an iid (a duplicate); concurrent mails to one project
- * wait for each other only for this statement, not for a transaction. A mail whose processing fails keeps its
- * identity: its replay claims it again, a later copy is a duplicate of it. `releaseIid` gives the iid back.
+ * When a processing may claim a stored mail: no other processing has counted an attempt since this one read
+ * the row (`$seen`: two replays that started together), and none is still at work on it — the last claim
+ * has its outcome, or is 5 minutes old (its process died). Otherwise a replay clicked twice, or one clicked
+ * while the webhook still works on the mail, would make a second issue.
  */
-export async function claimMailAndIid(inboundEmailId: string, dedupeKey: string, projectId: number): Promise<number> {
-  const rows = await sql<{ iid: number }>(
-    `WITH claim AS (UPDATE inbound_emails SET dedupe_key = $2, project_id = $3 WHERE id = $1 RETURNING id)
-     UPDATE projects SET last_issue_iid = last_issue_iid + 1 WHERE id = $3 AND EXISTS (SELECT 1 FROM claim) RETURNING last_issue_iid AS iid`,
-    [inboundEmailId, dedupeKey, projectId],
+export const CLAIMABLE = `attempts = $seen AND (claimed_at IS NULL OR processed_at >= claimed_at OR claimed_at < now() - interval '5 minutes')`;
+
+/**
+ * Claims a stored mail that answers an issue (inside the reply's transaction): its identity and the attempt.
+ * False when another processing holds it (`CLAIMABLE`).
+ */
+export async function claimReply(tx: { $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> }, inboundEmailId: string, dedupeKey: string, projectId: number, seenAttempts: number): Promise<boolean> {
+  const count = await tx.$executeRawUnsafe(
+    `UPDATE inbound_emails SET dedupe_key = $2, project_id = $3, attempts = attempts + 1, claimed_at = now() WHERE id = $1 AND ${CLAIMABLE.replace("$seen", "$4")}`,
+    inboundEmailId,
+    dedupeKey,
+    projectId,
+    seenAttempts,
   );
-  if (!rows[0]) throw new Error(`Inbound mail ${inboundEmailId} or project ${projectId} no longer exists.`);
-  return Number(rows[0].iid);
+  return count > 0;
+}
+
+/**
+ * Gives the stored mail its identity (`project:Message-ID`), counts the attempt and takes the project's next
+ * iid, in one statement committed at once. A second delivery of the same mail, even one arriving while this one
+ * is still being worked on, fails on the identity's unique index before it takes an iid (a duplicate);
+ * concurrent mails to one project wait for each other only for this statement, not for a transaction. A
+ * mail whose processing fails keeps its identity: its replay claims it again, a later copy is a duplicate of
+ * it. `releaseIid` gives the iid back. Undefined when another processing of the same row holds it
+ * (`CLAIMABLE`): the row is left alone.
+ */
+export async function claimMailAndIid(inboundEmailId: string, dedupeKey: string, projectId: number, seenAttempts: number): Promise<number | undefined> {
+  const rows = await sql<{ iid: number }>(
+    `WITH claim AS (
+       UPDATE inbound_emails SET dedupe_key = $2, project_id = $3, attempts = attempts + 1, claimed_at = now()
+       WHERE id = $1 AND ${CLAIMABLE.replace("$seen", "$4")} RETURNING id)
+     UPDATE projects SET last_issue_iid = last_issue_iid + 1, updated_at = now()
+     WHERE id = $3 AND EXISTS (SELECT 1 FROM claim) RETURNING last_issue_iid AS iid`,
+    [inboundEmailId, dedupeKey, projectId, seenAttempts],
+  );
+  return rows[0] ? Number(rows[0].iid) : undefined;
 }
 
 /**
  * Gives back an iid whose issue was never written, unless a later one was taken meanwhile (then it stays a gap,
- * as a deleted issue's number does). GitLab resets its internal ids the same way.
+ * as a deleted issue's number does). GitLab resets its internal ids the same way. The issue's absence is
+ * checked too: a write that committed but whose answer was lost must not hand its number out again.
  */
 export async function releaseIid(projectId: number, iid: number): Promise<void> {
-  await sql("UPDATE projects SET last_issue_iid = $1 WHERE id = $2 AND last_issue_iid = $3", [iid - 1, projectId, iid]);
+  await sql(
+    `UPDATE projects SET last_issue_iid = $2 - 1
+     WHERE id = $1 AND last_issue_iid = $2 AND NOT EXISTS (SELECT 1 FROM issues WHERE project_id = $1 AND iid = $2)`,
+    [projectId, iid],
+  );
 }
 
 export interface NewIssueFromMail {
@@ -178,7 +213,7 @@ export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId:
       SELECT issue.id, email FROM issue, unnest(${$(input.participants)}::text[]) AS email
       ON CONFLICT (issue_id, email) DO NOTHING)`,
     `inbound AS (
-      UPDATE inbound_emails SET status = 'created_issue', reason = ${$(outcome.reason)}, error = NULL, processed_at = now(), attempts = attempts + 1,
+      UPDATE inbound_emails SET status = 'created_issue', reason = ${$(outcome.reason)}, error = NULL, processed_at = now(),
              message_id = ${$(outcome.messageId)}::text, from_address = ${$(outcome.fromAddress)}::text, subject = ${$(outcome.subject)}, issue_id = issue.id
       FROM issue WHERE inbound_emails.id = ${$(input.inboundEmailId)})`,
   ];

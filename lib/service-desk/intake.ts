@@ -12,7 +12,7 @@ import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
 import { akismetVerdict } from "./akismet";
 import { automatedMailReason, externalAuthor } from "./guards";
-import { claimMailAndIid, findByDedupeKey, insertInbound, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
+import { claimMailAndIid, claimReply, findByDedupeKey, insertInbound, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
 import { prepareServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "./rate-limit";
 import { routeMessage } from "./routing";
@@ -87,8 +87,10 @@ async function finish(
   metadata: MailMetadata | undefined,
   outcome: Omit<IntakeOutcome, "inboundEmailId" | "outboxIds" | "issueIid"> & { issueId?: number; noteId?: number; issueIid?: number; projectId?: number; error?: string },
   outboxIds: string[] = [],
+  countAttempt = true,
 ): Promise<IntakeOutcome> {
   await recordInboundOutcome(id, {
+    countAttempt,
     status: outcome.status,
     reason: outcome.reason,
     error: outcome.error ?? null,
@@ -172,11 +174,11 @@ function participantsFor(message: InboundMessage, author: string, settings: Sett
 }
 
 /**
- * A new issue from a mail. The mail's identity is claimed with the iid in one statement, the thank-you rendered
- * with the iid outside any transaction, then one statement writes the issue with everything that comes with it
- * and records the outcome (intake-queries.ts). On failure the iid is given back where it can be.
+ * A new issue from a mail whose identity and iid are claimed (claimMailAndIid): the thank-you is rendered with
+ * the iid outside any transaction, then one statement writes the issue with everything that comes with it and
+ * records the outcome (intake-queries.ts). On failure the iid is given back where it can be.
  */
-async function createIssueFromMail(inboundEmailId: string, dedupeKey: string, message: InboundMessage, author: string, settings: Settings, via: string) {
+async function createIssueFromMail(inboundEmailId: string, iid: number, message: InboundMessage, author: string, settings: Settings, via: string) {
   const project = settings.project;
   const { markdown } = bodyFromMail({ text: message.text, html: message.html }, { trim: false });
   let description = markdown;
@@ -187,7 +189,6 @@ async function createIssueFromMail(inboundEmailId: string, dedupeKey: string, me
   const title = (message.subject.trim() || "(no subject)").slice(0, 255);
   const externalMessageId = message.messageId ?? null;
 
-  const iid = await claimMailAndIid(inboundEmailId, dedupeKey, project.id);
   try {
     const thankYou =
       settings.thankYouTemplate !== undefined
@@ -254,26 +255,37 @@ export interface StoredPayload {
   contentType: string;
 }
 
-async function readStored(id: string): Promise<StoredPayload> {
-  const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true } });
-  return { payload: new Uint8Array(row.payload), contentType: row.payloadContentType };
+/** The stored request, and how many processings the row has counted (the claim's check). */
+async function readStored(id: string): Promise<StoredPayload & { attempts: number }> {
+  const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true, attempts: true } });
+  return { payload: new Uint8Array(row.payload), contentType: row.payloadContentType, attempts: row.attempts };
 }
 
 /**
  * Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`.
- * `stored`: the payload the caller just stored (the webhook and the mailbox poller), so it is not read back.
+ * `stored`: the payload the caller has just stored (the webhook and the mailbox poller), so it is not read back.
  * `notSpam`: a person replaying mail marked as spam has judged it; the spam checks do not run again.
  */
 export async function processInbound(id: string, options: { notSpam?: boolean; stored?: StoredPayload } = {}): Promise<IntakeOutcome> {
-  const stored: StoredPayload = options.stored ?? (await readStored(id));
+  // A row just stored has no processing counted yet.
+  const stored = options.stored ? { ...options.stored, attempts: 0 } : await readStored(id);
   let metadata: MailMetadata | undefined;
+  // Set once this processing's claim has counted the attempt (the outcome write must not count it again).
+  let claimed = false;
+  const elsewhere: IntakeOutcome = {
+    status: "duplicate",
+    inboundEmailId: id,
+    issueIid: null,
+    reason: "This mail is being processed by another request, or was processed meanwhile.",
+    outboxIds: [],
+  };
   try {
     // A mailbox poller stores the message itself (message/rfc822); the webhook stores SendGrid's form post.
     const message = withoutNul(
       /^\s*message\/rfc822\b/i.test(stored.contentType) ? await parseRawMime(stored.payload) : await parseSendGridBody(stored.payload, stored.contentType),
     );
     metadata = metadataOf(message);
-    const end = (outcome: Parameters<typeof finish>[2], outboxIds?: string[]) => finish(id, metadata, outcome, outboxIds);
+    const end = (outcome: Parameters<typeof finish>[2], outboxIds?: string[]) => finish(id, metadata, outcome, outboxIds, !claimed);
 
     const automated = automatedMailReason(message, messageIdHost());
     if (automated) return await end({ status: "ignored", reason: automated });
@@ -306,19 +318,25 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
 
     try {
       if (route.kind === "new_issue") {
+        const iid = await claimMailAndIid(id, dedupeKey, route.projectId, stored.attempts);
+        if (iid === undefined) return elsewhere;
+        claimed = true;
+        const created = await createIssueFromMail(id, iid, message, author, settings, route.via);
         // Written with its outcome in one statement: nothing left to record.
-        const created = await createIssueFromMail(id, dedupeKey, message, author, settings, route.via);
         return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds };
       }
       const issueId = route.issueId;
       const added = await db().$transaction(
         async (tx) => {
-          // The unique dedupe key makes a concurrent second delivery wait here, then fail: one note, not two.
-          await tx.inboundEmail.update({ where: { id }, data: { dedupeKey, projectId: route.projectId }, select: { id: true } });
-          return addReplyFromMail(tx, id, message, author, issueId, settings);
+          // The unique dedupe key makes a concurrent second delivery wait here, then fail: one note, not two; the
+          // claim keeps a second processing of this same row (a replay clicked twice) from adding another.
+          const mine = await claimReply(tx, id, dedupeKey, route.projectId, stored.attempts);
+          return mine ? addReplyFromMail(tx, id, message, author, issueId, settings) : undefined;
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
+      if (!added) return elsewhere;
+      claimed = true;
       return await end({ status: "added_note", reason: route.via, issueId, noteId: added.noteId, issueIid: added.iid, projectId: route.projectId });
     } catch (error) {
       if (isUniqueViolation(error, "dedupe_key")) return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
@@ -327,6 +345,12 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     console.error(`inbound mail ${id} failed:`, error);
-    return await finish(id, metadata, { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) });
+    return await finish(
+      id,
+      metadata,
+      { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) },
+      [],
+      !claimed,
+    );
   }
 }

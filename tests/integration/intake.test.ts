@@ -6,6 +6,7 @@ import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { projectKey, SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { NEW_ISSUES_PER_SENDER_PER_HOUR, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import * as intakeQueries from "@/lib/service-desk/intake-queries";
+import { isUniqueViolation } from "@/lib/data/users";
 import { buildSendGridRequest } from "@/lib/mail/inbound/sendgrid-form";
 import { deliver, eml, newMessageId } from "../support/mail";
 import { backend, makeUser, uid, uniqueProjectPath, withEnv } from "./helpers";
@@ -309,5 +310,54 @@ describe("storage and replays", () => {
     // The duplicates never took an iid: the issue is #1 and the next mail's is #2.
     expect(outcomes.find((o) => o.status === "created_issue")).toMatchObject({ issueIid: 1 });
     expect(await deliver(eml({ to: project.address }))).toMatchObject({ status: "created_issue", issueIid: 2 });
+  });
+
+  it("a second stored copy claiming a mail's identity fails as a unique violation before taking an iid", async () => {
+    // What a concurrent second delivery runs into (on PGlite too, where the race is rarer but possible).
+    const project = await serviceDeskProject();
+    const { body, contentType } = await buildSendGridRequest(eml({ to: project.address }), "raw");
+    const [first, second] = [await storeInbound(body, contentType), await storeInbound(body, contentType)];
+    expect(await intakeQueries.claimMailAndIid(first, `${project.id}:same`, project.id, 0)).toBe(1);
+    const error = await intakeQueries.claimMailAndIid(second, `${project.id}:same`, project.id, 0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isUniqueViolation(error, "dedupe_key")).toBe(true);
+    expect((await db().project.findUniqueOrThrow({ where: { id: project.id } })).lastIssueIid).toBe(1);
+  });
+
+  it("two processings of one stored mail at once (a replay clicked twice) make one issue", async () => {
+    const project = await serviceDeskProject();
+    const { body, contentType } = await buildSendGridRequest(eml({ to: project.address }), "raw");
+    const id = await storeInbound(body, contentType);
+    const outcomes = await Promise.all([processInbound(id), processInbound(id)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["created_issue", "duplicate"]);
+    expect(await db().issue.count({ where: { projectId: project.id } })).toBe(1);
+    expect(await db().inboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "created_issue", attempts: 1 });
+    expect(await db().outboundEmail.count({ where: { kind: "thank_you", issue: { projectId: project.id } } })).toBe(1);
+  });
+
+  it("refuses to process a stored mail another processing has claimed, until that one ends or goes silent for 5 minutes", async () => {
+    const project = await serviceDeskProject();
+    const { body, contentType } = await buildSendGridRequest(eml({ to: project.address }), "raw");
+    const id = await storeInbound(body, contentType);
+    // A processing that claimed the mail and is still at work (or died).
+    expect(await intakeQueries.claimMailAndIid(id, `${project.id}:held`, project.id, 0)).toBe(1);
+    expect(await processInbound(id)).toMatchObject({ status: "duplicate", reason: expect.stringContaining("being processed") });
+    expect(await db().inboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "received", attempts: 1 });
+    await db().$executeRawUnsafe(`UPDATE inbound_emails SET claimed_at = claimed_at - interval '6 minutes' WHERE id = $1`, id);
+    expect(await processInbound(id)).toMatchObject({ status: "created_issue", issueIid: 2 });
+  });
+
+  it("gives an iid back only while it is the last one taken and no issue holds it", async () => {
+    const project = await serviceDeskProject();
+    const { body, contentType } = await buildSendGridRequest(eml({ to: project.address }), "raw");
+    const iid = await intakeQueries.claimMailAndIid(await storeInbound(body, contentType), `${project.id}:a`, project.id, 0);
+    await intakeQueries.releaseIid(project.id, iid!);
+    expect((await db().project.findUniqueOrThrow({ where: { id: project.id } })).lastIssueIid).toBe(0);
+    // An issue that was written (its answer lost) keeps its number.
+    expect(await deliver(eml({ to: project.address }))).toMatchObject({ status: "created_issue", issueIid: 1 });
+    await intakeQueries.releaseIid(project.id, 1);
+    expect((await db().project.findUniqueOrThrow({ where: { id: project.id } })).lastIssueIid).toBe(1);
   });
 });

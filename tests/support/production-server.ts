@@ -165,6 +165,15 @@ export interface ProductionServerOptions {
   nodeArgs?: string[];
 }
 
+/**
+ * The Node options `npm start` gives the server (package.json), so tests and the bench run it as deployed:
+ * e.g. the heap limit that keeps its memory in budget (docs/PERFORMANCE.md).
+ */
+function startNodeOptions(): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith("--"));
+}
+
 // Only what any process needs from the parent: the app's configuration comes from `env` alone, so a test
 // never leaks its own DATABASE_URL or secrets into the server by accident.
 function baseEnv(): Record<string, string | undefined> {
@@ -182,7 +191,7 @@ function spawnServer(dir: string, { port, env, nodeArgs = [] }: ProductionServer
     HOSTNAME: "127.0.0.1",
   };
   // Its own process group, so stopping it also stops anything it started.
-  const child = spawn(process.execPath, [...nodeArgs, path.join(dir, "server.js")], { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [...startNodeOptions(), ...nodeArgs, path.join(dir, "server.js")], { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
