@@ -127,16 +127,22 @@ export interface DeliveryResult {
 
 type Outcome = Prisma.OutboundEmailUpdateManyMutationInput;
 
+const OUTCOME_BATCH = 25;
+const OUTCOME_DELAY_MS = 50;
+
 /**
- * Records send outcomes without holding up the sending: while one write is in flight, the outcomes that
- * arrive meanwhile wait and go together in the next one (all sent rows in one statement). On a quiet database
- * that is a write per mail; on a slow one, fewer and larger writes — never a database round trip per mail
- * between two sends.
+ * Records send outcomes without holding up the sending: outcomes wait until OUTCOME_BATCH of them have
+ * gathered or the oldest is OUTCOME_DELAY_MS old, and while one write is in flight, the outcomes that arrive
+ * meanwhile go together in the next one (all sent rows in one statement) — never a database round trip per
+ * mail between two sends. A process that dies loses at most those waiting outcomes: their rows keep their
+ * lease and are sent once more, identifiable by outbox id.
  */
 class OutcomeWriter {
   private sent: { id: string; providerMessageId: string | null; sentAt: string; redact: boolean }[] = [];
   private others: { id: string; data: Outcome }[] = [];
   private running: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushing = false;
   failure: { error: unknown } | undefined;
 
   markSent(id: string, providerMessageId: string | undefined, redact: boolean): void {
@@ -151,6 +157,7 @@ class OutcomeWriter {
 
   /** Waits until every outcome is written; rethrows a write's failure. */
   async flush(): Promise<void> {
+    this.flushing = true;
     // An outcome that arrived after a drain's last check but before it let go of `running` is still queued.
     for (;;) {
       if (this.running) await this.running;
@@ -161,6 +168,23 @@ class OutcomeWriter {
   }
 
   private kick(): void {
+    if (this.running) return;
+    const queued = this.sent.length + this.others.length;
+    if (queued < OUTCOME_BATCH && !this.flushing) {
+      // A fast SendGrid answers in about a millisecond: writing each outcome as it comes would cost as much
+      // as the sending itself.
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.start();
+      }, OUTCOME_DELAY_MS);
+      return;
+    }
+    this.start();
+  }
+
+  private start(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
     });
