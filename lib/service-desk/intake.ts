@@ -165,9 +165,7 @@ async function storeAttachments(tx: Tx, files: InboundAttachment[], target: { is
   });
 }
 
-type Settings = IntakeSettings;
-
-function participantsFor(message: InboundMessage, author: string, settings: Settings): string[] {
+function participantsFor(message: InboundMessage, author: string, settings: IntakeSettings): string[] {
   const candidates = [author, ...(settings.addExternalParticipantsFromCc ? message.cc.map((a) => a.address) : [])];
   const unique = [...new Set(candidates.map((a) => a.toLowerCase()))].filter((a) => !isOwnAddress(a));
   return unique.slice(0, MAX_PARTICIPANTS);
@@ -178,7 +176,7 @@ function participantsFor(message: InboundMessage, author: string, settings: Sett
  * the iid outside any transaction, then one statement writes the issue with everything that comes with it and
  * records the outcome (intake-queries.ts). On failure the iid is given back where it can be.
  */
-async function createIssueFromMail(inboundEmailId: string, iid: number, message: InboundMessage, author: string, settings: Settings, via: string) {
+async function createIssueFromMail(inboundEmailId: string, iid: number, message: InboundMessage, author: string, settings: IntakeSettings, via: string) {
   const project = settings.project;
   const { markdown } = bodyFromMail({ text: message.text, html: message.html }, { trim: false });
   let description = markdown;
@@ -223,7 +221,7 @@ async function createIssueFromMail(inboundEmailId: string, iid: number, message:
   }
 }
 
-async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: InboundMessage, author: string, issueId: number, settings: Settings) {
+async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: InboundMessage, author: string, issueId: number, settings: IntakeSettings) {
   const { markdown, quoted } = bodyFromMail({ text: message.text, html: message.html }, { trim: true });
   const { kept, skipped } = acceptedAttachments(message.attachments);
   const note = await tx.note.create({
