@@ -17,6 +17,11 @@ function baseUsername(email: string): string {
  * Whether `error` is a unique-constraint violation (optionally: on the database column `field`, e.g. "full_path").
  * Only the constraint's own columns and name are compared — Prisma's message quotes the caller's source code, which names every field.
  */
+/** The columns of a Postgres unique violation's DETAIL ("Key (a, b)=(…) already exists."). */
+function keyColumns(detail: string | undefined): string[] {
+  return detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [];
+}
+
 export function isUniqueViolation(error: unknown, field?: string): boolean {
   // A raw query's failure (lib/db/sql.ts on PGlite) arrives as P2010 wrapping the driver adapter's error.
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2010") {
@@ -34,13 +39,12 @@ export function isUniqueViolation(error: unknown, field?: string): boolean {
     // violation arrives as a DriverAdapterError whose cause is the raw Postgres error (SQLSTATE 23505), not P2002.
     const cause = error.cause as { kind?: string; code?: string; message?: string; detail?: string } | undefined;
     if (cause?.kind === "postgres" && cause.code === "23505") {
-      const fields = cause.detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [];
-      where = { fields, text: cause.message ?? "" };
+      where = { fields: keyColumns(cause.detail), text: cause.message ?? "" };
     }
   } else if (error instanceof Error && (error as { code?: unknown }).code === "23505") {
     // Plain SQL on Postgres (lib/db/sql.ts): node-postgres's own error, with the constraint's name.
     const pgError = error as Error & { constraint?: string; detail?: string };
-    where = { fields: pgError.detail?.match(/Key \(([^)]+)\)/)?.[1].split(", ") ?? [], text: `${pgError.constraint ?? ""} ${pgError.message}` };
+    where = { fields: keyColumns(pgError.detail), text: `${pgError.constraint ?? ""} ${pgError.message}` };
   }
   if (!where) return false;
   if (!field) return true;

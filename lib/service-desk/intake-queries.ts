@@ -9,8 +9,11 @@ import { outboxRow, type MailInput } from "@/lib/mail/outbox";
 import { SUPPORT_BOT_ID } from "./address";
 import { defaultTemplate } from "./templates";
 
-/** Stores a request exactly as it arrived (status `received`); returns its id. */
-export async function insertInbound(payload: Uint8Array, contentType: string, source: string): Promise<string> {
+/**
+ * Stores a request exactly as it arrived (status `received`); returns its id. The only step of intake whose
+ * failure makes the webhook answer 5xx.
+ */
+export async function storeInbound(payload: Uint8Array, contentType: string, source = "sendgrid"): Promise<string> {
   const id = randomUUID();
   await sql("INSERT INTO inbound_emails (id, payload, payload_content_type, size, source) VALUES ($1, $2, $3, $4, $5)", [
     id,
@@ -113,26 +116,18 @@ export async function recordInboundOutcome(id: string, outcome: InboundOutcomeWr
 }
 
 /**
- * When a processing may claim a stored mail: no other processing has counted an attempt since this one read
- * the row (`$seen`: two replays that started together), and none is still at work on it — the last claim
- * has its outcome, or is 5 minutes old (its process died). Otherwise a replay clicked twice, or one clicked
- * while the webhook still works on the mail, would make a second issue.
+ * A processing's claim of stored mail $1: its identity ($2, project $3) and the attempt. It holds only when no
+ * other processing has counted an attempt since this one read the row ($4: two replays that started together)
+ * and none is still at work on it — the last claim has its outcome, or is 5 minutes old (its process died).
+ * Otherwise a replay clicked twice, or one clicked while the webhook still works on the mail, would make a
+ * second issue.
  */
-export const CLAIMABLE = `attempts = $seen AND (claimed_at IS NULL OR processed_at >= claimed_at OR claimed_at < now() - interval '5 minutes')`;
+const CLAIM = `UPDATE inbound_emails SET dedupe_key = $2, project_id = $3, attempts = attempts + 1, claimed_at = now()
+  WHERE id = $1 AND attempts = $4 AND (claimed_at IS NULL OR processed_at >= claimed_at OR claimed_at < now() - interval '5 minutes')`;
 
-/**
- * Claims a stored mail that answers an issue (inside the reply's transaction): its identity and the attempt.
- * False when another processing holds it (`CLAIMABLE`).
- */
+/** Claims a stored mail that answers an issue (`CLAIM`, inside the reply's transaction); false when another processing holds it. */
 export async function claimReply(tx: { $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> }, inboundEmailId: string, dedupeKey: string, projectId: number, seenAttempts: number): Promise<boolean> {
-  const count = await tx.$executeRawUnsafe(
-    `UPDATE inbound_emails SET dedupe_key = $2, project_id = $3, attempts = attempts + 1, claimed_at = now() WHERE id = $1 AND ${CLAIMABLE.replace("$seen", "$4")}`,
-    inboundEmailId,
-    dedupeKey,
-    projectId,
-    seenAttempts,
-  );
-  return count > 0;
+  return (await tx.$executeRawUnsafe(CLAIM, inboundEmailId, dedupeKey, projectId, seenAttempts)) > 0;
 }
 
 /**
@@ -141,14 +136,12 @@ export async function claimReply(tx: { $executeRawUnsafe(query: string, ...value
  * is still being worked on, fails on the identity's unique index before it takes an iid (a duplicate);
  * concurrent mails to one project wait for each other only for this statement, not for a transaction. A
  * mail whose processing fails keeps its identity: its replay claims it again, a later copy is a duplicate of
- * it. `releaseIid` gives the iid back. Undefined when another processing of the same row holds it
- * (`CLAIMABLE`): the row is left alone.
+ * it. `releaseIid` gives the iid back. Undefined when another processing of the same row holds it (`CLAIM`):
+ * the row is left alone.
  */
 export async function claimMailAndIid(inboundEmailId: string, dedupeKey: string, projectId: number, seenAttempts: number): Promise<number | undefined> {
   const rows = await sql<{ iid: number }>(
-    `WITH claim AS (
-       UPDATE inbound_emails SET dedupe_key = $2, project_id = $3, attempts = attempts + 1, claimed_at = now()
-       WHERE id = $1 AND ${CLAIMABLE.replace("$seen", "$4")} RETURNING id)
+    `WITH claim AS (${CLAIM} RETURNING id)
      UPDATE projects SET last_issue_iid = last_issue_iid + 1, updated_at = now()
      WHERE id = $3 AND EXISTS (SELECT 1 FROM claim) RETURNING last_issue_iid AS iid`,
     [inboundEmailId, dedupeKey, projectId, seenAttempts],
@@ -200,8 +193,8 @@ export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId:
   const outboxId = outbox ? randomUUID() : null;
   const values: SqlValue[] = [];
   const $ = (value: SqlValue) => `$${values.push(value)}`;
-  // Each part is a data-modifying CTE; a part that does not apply selects no row. Every part finds the issue
-  // through the first. One part per attachment, so each file's bytes travel as one binary parameter.
+  // Each part is a data-modifying CTE, included only when it applies; every part finds the issue through the
+  // first. One part per attachment, so each file's bytes travel as one binary parameter.
   const parts = [
     `issue AS (
       INSERT INTO issues (project_id, iid, title, description, confidential, author_id, external_author, external_message_id, thread_message_id, awaiting_reply, created_at, updated_at)

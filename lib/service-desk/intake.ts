@@ -12,7 +12,7 @@ import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
 import { akismetVerdict } from "./akismet";
 import { automatedMailReason, externalAuthor } from "./guards";
-import { claimMailAndIid, claimReply, findByDedupeKey, insertInbound, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
+import { claimMailAndIid, claimReply, findByDedupeKey, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
 import { prepareServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "./rate-limit";
 import { routeMessage } from "./routing";
@@ -36,10 +36,7 @@ export interface IntakeOutcome {
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
-/** Stores the request exactly as it arrived. The only step whose failure makes the webhook answer 5xx. */
-export async function storeInbound(payload: Uint8Array, contentType: string, source = "sendgrid"): Promise<string> {
-  return insertInbound(payload, contentType, source);
-}
+export { storeInbound } from "./intake-queries";
 
 /**
  * A mailbox message over MAX_INBOUND_BYTES (the webhook answers those 413 before storing): its header block

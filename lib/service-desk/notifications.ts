@@ -35,8 +35,8 @@ function displayName(outgoingName: string | null): string {
   return outgoingName?.trim() || "Support Bot";
 }
 
-/** The thank-you's Message-ID: it carries the thread's reply key, so a reply that loses Reply-To still threads. */
-export function thankYouMessageId(replyKey: string): string {
+/** `reply-KEY@host`: the thank-you's own Message-ID, and in later mails' References, so a reply that loses Reply-To still threads. */
+function replyKeyMessageId(replyKey: string): string {
   return `reply-${replyKey}@${messageIdHost()}`;
 }
 
@@ -84,7 +84,7 @@ export async function prepareServiceDeskMail(
   // The thank-you is the thread root and carries the reply key in its own Message-ID; later mails get a
   // fresh Message-ID and carry `<reply-KEY@host>` in References, so a reply that loses Reply-To still threads.
   const threadRoot = options.template === "thank_you";
-  const messageId = threadRoot ? thankYouMessageId(replyKey) : `${crypto.randomUUID()}@${host}`;
+  const messageId = threadRoot ? replyKeyMessageId(replyKey) : `${crypto.randomUUID()}@${host}`;
   // The same rendering as the settings page's template preview: the project's wording when a maintainer saved
   // one, else emails/<name>.md.
   const content = options.templateContent ?? (await serviceDeskTemplateSource(tx, project.id, options.template)).content;
@@ -105,7 +105,7 @@ export async function prepareServiceDeskMail(
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
   };
   if (references.length) headers["In-Reply-To"] = bracket(references.at(-1)!);
-  const chain = threadRoot ? references : [...references, `reply-${replyKey}@${host}`];
+  const chain = threadRoot ? references : [...references, replyKeyMessageId(replyKey)];
   if (chain.length) headers["References"] = chain.map(bracket).join(" ");
 
   return {
