@@ -21,6 +21,14 @@ const flag = optional.pipe(
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const seconds = (fallback: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(86_400).default(fallback));
 
+// Comma-separated lists (ADMIN_EMAILS, SIGNUP_ALLOWED_DOMAINS): trimmed, lower-cased, empty entries dropped.
+const commaList = (entry: z.ZodType<string, string>) =>
+  optional.transform((v) => (v ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)).pipe(z.array(entry));
+const domainName = z
+  .string()
+  .transform((v) => v.replace(/^@/, ""))
+  .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be comma-separated domain names, e.g. example.com,example.org"));
+
 const addressPattern = z
   .string()
   .refine((v) => v.includes("%{key}") && /@/.test(v), "must contain %{key} and an @, e.g. incoming+%{key}@example.com");
@@ -47,6 +55,11 @@ const schema = z.object({
   SPAM_SCORE_THRESHOLD: z.coerce.number().default(5),
   // Loop brake: Service Desk mails per issue per external address per hour before further ones are held.
   LOOP_BRAKE_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  // How long a processing may hold a stored mail before it is presumed dead and the mail is processed again.
+  INBOUND_LEASE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().min(0.5).max(3_600).default(120)),
+  // Tests only: `<point>@<n>` makes the process SIGKILL itself the n-th time it reaches that point of intake
+  // (lib/fault-injection.ts), so crash tests can kill it between any two steps.
+  FAULT_KILL_AT: optional,
   AKISMET_API_KEY: optional,
   // Akismet's API base; tests point it at a local server, like SENDGRID_API_BASE_URL.
   AKISMET_API_BASE_URL: z.url().default("https://rest.akismet.com").transform((v) => v.replace(/\/+$/, "")),
@@ -54,6 +67,11 @@ const schema = z.object({
   GITHUB_SECRET: optional,
   GITLAB_ID: optional,
   GITLAB_SECRET: optional,
+  // Who may create an account by signing in (lib/auth/sign-in-guard.ts); existing users always may.
+  SIGNUP_POLICY: optional.transform((v) => v?.toLowerCase()).pipe(z.enum(["open", "domains", "invite"], { error: "must be open, domains or invite" }).default("open")),
+  SIGNUP_ALLOWED_DOMAINS: commaList(domainName),
+  // Made instance admins when they sign in by email link, and always allowed to sign up.
+  ADMIN_EMAILS: commaList(z.email("must be comma-separated email addresses")),
   // Mailbox intake over IMAP (an alternative to SendGrid Inbound Parse): see lib/mail/mailbox/config.ts.
   IMAP_HOST: optional,
   IMAP_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(65_535).optional()),
@@ -100,6 +118,15 @@ function mailboxProblems(env: z.infer<typeof schema>): { problems: string[]; com
   return { problems, complete };
 }
 
+/** A sign-up policy that would not do what it says: domains without a list, or a list that is ignored. */
+function signUpProblems(env: z.infer<typeof schema>): string[] {
+  if (env.SIGNUP_POLICY === "domains" && env.SIGNUP_ALLOWED_DOMAINS.length === 0)
+    return ["SIGNUP_ALLOWED_DOMAINS is required when SIGNUP_POLICY=domains: name the domains whose addresses may sign up, e.g. example.com,example.org."];
+  if (env.SIGNUP_POLICY !== "domains" && env.SIGNUP_ALLOWED_DOMAINS.length > 0)
+    return [`SIGNUP_ALLOWED_DOMAINS is set but SIGNUP_POLICY is ${env.SIGNUP_POLICY}, so the list would be ignored${env.SIGNUP_POLICY === "open" ? " and anyone could sign up" : ""}: set SIGNUP_POLICY=domains, or unset SIGNUP_ALLOWED_DOMAINS.`];
+  return [];
+}
+
 /** Thrown for a configuration a server must not start with: one line per problem, each naming its variable. */
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -140,7 +167,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const building = env.NEXT_PHASE === "phase-production-build";
   const mailbox = mailboxProblems(env);
   // Every problem at once: whoever deploys fixes them in one go instead of one restart each.
-  const problems: string[] = building ? [] : [...mailbox.problems];
+  const problems: string[] = building ? [] : [...mailbox.problems, ...signUpProblems(env)];
   if (isProduction && !building) {
     if (!env.DATABASE_URL) problems.push("DATABASE_URL is required in production (the embedded database is for development only).");
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET is required in production (e.g. `openssl rand -base64 32`).");

@@ -3,6 +3,8 @@
 import { db } from "@/lib/db/client";
 import { migrationsCurrent, type SqlConnection } from "@/lib/db/migrate";
 import { mailboxHealth, type MailboxHealth } from "@/lib/mail/mailbox/status";
+import { outboxBacklog, type OutboxBacklog } from "@/lib/mail/outbox";
+import { inboundBacklog, type InboundBacklog } from "@/lib/service-desk/intake-queries";
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -20,8 +22,10 @@ export interface HealthReport {
   status: "ok" | "unavailable";
   database: "ok" | "unreachable";
   migrations: "current" | "pending" | "unknown";
-  outbox: { pending: number; failed: number; oldest_pending_seconds: number | null } | null;
-  inbound: { failed: number; oldest_failed_at: string | null } | null;
+  /** Outgoing mail: OutboxBacklog (reported, not a 503: a SendGrid outage must not take instances out of service). */
+  outbox: OutboxBacklog | null;
+  /** Stored mail not yet at an outcome (`received`), past its lease (`stuck`), given up (`failed`): InboundBacklog. */
+  inbound: InboundBacklog | null;
   /** Configured mailboxes (IMAP/Graph); `stale` = no successful poll for 3 intervals. Reported, not a 503. */
   mailboxes?: MailboxHealth[];
   error?: string;
@@ -34,20 +38,13 @@ export async function healthReport(): Promise<HealthReport> {
     return { status: "unavailable", database: "unreachable", migrations: "unknown", outbox: null, inbound: null, error: (error as Error).message };
   }
   const current = await withTimeout(migrationsCurrent(prismaConnection()), "migration check").catch(() => null);
-  const [pending, failed, oldestPending, inboundFailed, oldestFailed, mailboxes] = await Promise.all([
-    db().outboundEmail.count({ where: { status: { in: ["pending", "sending"] } } }),
-    db().outboundEmail.count({ where: { status: "failed" } }),
-    db().outboundEmail.findFirst({ where: { status: { in: ["pending", "sending"] } }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
-    db().inboundEmail.count({ where: { status: "failed" } }),
-    db().inboundEmail.findFirst({ where: { status: "failed" }, orderBy: { receivedAt: "asc" }, select: { receivedAt: true } }),
-    mailboxHealth(),
-  ]);
+  const [outbox, mailboxes, inbound] = await Promise.all([outboxBacklog(), mailboxHealth(), inboundBacklog()]);
   return {
     status: current ? "ok" : "unavailable",
     database: "ok",
     migrations: current === null ? "unknown" : current ? "current" : "pending",
-    outbox: { pending, failed, oldest_pending_seconds: oldestPending ? Math.round((Date.now() - oldestPending.createdAt.getTime()) / 1000) : null },
-    inbound: { failed: inboundFailed, oldest_failed_at: oldestFailed?.receivedAt.toISOString() ?? null },
+    outbox,
+    inbound,
     ...(mailboxes.length ? { mailboxes } : {}),
   };
 }

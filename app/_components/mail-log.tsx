@@ -5,7 +5,15 @@ import { Badge, EmptyState, RelativeTime, cx } from "@/app/_components/ui";
 import { replayInboundAction, requeueOutboundAction } from "@/app/(app)/admin/mail/actions";
 import type { Actor } from "@/lib/auth/actor";
 import { orNotFound } from "@/lib/auth/page-access";
-import { INBOUND_STATUSES, listInboundMail, listMailboxStatus, listOutboundMail, OUTBOUND_STATUSES, type MailScope } from "@/lib/data/mail-log";
+import {
+  INBOUND_STATUSES,
+  inboundBacklogFor,
+  listInboundMail,
+  listMailboxStatus,
+  listOutboundMail,
+  OUTBOUND_STATUSES,
+  type MailScope,
+} from "@/lib/data/mail-log";
 
 type Tone = Parameters<typeof Badge>[0]["tone"];
 const TONES: Record<string, Tone> = {
@@ -150,6 +158,7 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
                     {mail.attempts} {mail.attempts === 1 ? "attempt" : "attempts"}
                     {mail.error && ` · ${mail.error}`}
                   </span>
+                  {mail.status === "pending" && mail.nextAttemptAt && <NextTry at={mail.nextAttemptAt} />}
                   {mail.providerMessageId && <span className="block truncate text-xs text-slate-400">SendGrid id {mail.providerMessageId}</span>}
                 </td>
                 <td className="px-3 py-2 whitespace-nowrap">{issueLink(mail.projectPath, mail.issueIid)}</td>
@@ -165,6 +174,39 @@ export function OutboundTable({ page, links, status }: { page: Awaited<ReturnTyp
       </LogTable>
       <Pager nextHref={page.nextCursor ? links.list({ tab: "outbound", status, cursor: page.nextCursor }) : undefined} firstHref={links.list({ tab: "outbound", status })} />
     </>
+  );
+}
+
+const untilFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+/** "in 40 seconds", "in 12 minutes", "in 1 hour"; undefined for a time already past. */
+function untilText(at: Date, now = new Date()): string | undefined {
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  if (seconds <= 0) return undefined;
+  if (seconds < 90) return untilFormat.format(seconds, "second");
+  if (seconds < 90 * 60) return untilFormat.format(Math.round(seconds / 60), "minute");
+  return untilFormat.format(Math.round(seconds / 3600), "hour");
+}
+
+/**
+ * When a queued mail is tried next (its retry waits are at most an hour): "next try in 12 minutes", or "next try
+ * due 5 minutes ago" when no sender has come by since — then nothing is draining the outbox.
+ */
+function NextTry({ at }: { at: Date }) {
+  const until = untilText(at);
+  return (
+    <span className="block text-xs text-slate-500">
+      next try{" "}
+      {until ? (
+        <time dateTime={at.toISOString()} title={at.toUTCString()}>
+          {until}
+        </time>
+      ) : (
+        <>
+          due <RelativeTime date={at} />
+        </>
+      )}
+    </span>
   );
 }
 
@@ -221,11 +263,47 @@ export async function MailLog({ actor, scope, searchParams, links }: { actor: Ac
     <>
       <MailLogTabs tab={tab} status={status} statuses={statuses} links={links} />
       {tab === "inbound" ? (
-        <InboundTable page={await orNotFound(listInboundMail(actor, scope, query))} links={links} status={status} />
+        <>
+          <InboundBacklogNotice backlog={await orNotFound(inboundBacklogFor(actor, scope))} links={links} />
+          <InboundTable page={await orNotFound(listInboundMail(actor, scope, query))} links={links} status={status} />
+        </>
       ) : (
         <OutboundTable page={await orNotFound(listOutboundMail(actor, scope, query))} links={links} status={status} />
       )}
     </>
+  );
+}
+
+/** Minutes or hours, for how long mail has waited. */
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Stored mail waiting for the sweeper, and mail given up: what a person should know about, and whether to act. */
+function InboundBacklogNotice({ backlog, links }: { backlog: Awaited<ReturnType<typeof inboundBacklogFor>>; links: MailLogLinks }) {
+  if (backlog.stuck === 0 && backlog.failed === 0) return null;
+  return (
+    <section aria-label="Unfinished mail" className="mb-4 space-y-2 text-sm">
+      {backlog.stuck > 0 && (
+        <p className="rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-amber-900">
+          <Link href={links.list({ tab: "inbound", status: "received" })} className="font-medium hover:underline">
+            {backlog.stuck} stored mail(s)
+          </Link>{" "}
+          interrupted (oldest {duration(backlog.oldest_stuck_seconds ?? 0)} ago): they are processed again automatically for 24 hours. If this
+          number does not go down, check the database, and that <code>/api/cron/inbound</code> or <code>npm run worker</code> runs.
+        </p>
+      )}
+      {backlog.failed > 0 && (
+        <p className="rounded-md border border-red-200 bg-red-50 px-4 py-2 text-red-900">
+          <Link href={links.list({ tab: "inbound", status: "failed" })} className="font-medium hover:underline">
+            {backlog.failed} mail(s) failed
+          </Link>{" "}
+          and wait for you: read the error, fix the cause, then Replay.
+        </p>
+      )}
+    </section>
   );
 }
 

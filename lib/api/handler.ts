@@ -4,7 +4,7 @@ import { NextResponse } from "next/server";
 import type { Actor } from "@/lib/auth/actor";
 import { authenticateAccessToken, type TokenIdentity } from "@/lib/data/access-tokens";
 import { AppError } from "@/lib/errors";
-import { hitRateLimit } from "@/lib/service-desk/rate-limit";
+import { hitRateLimit } from "@/lib/rate-limit";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

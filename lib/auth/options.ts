@@ -1,5 +1,6 @@
 // next-auth configuration: magic-link sign-in through the app's own mail path, plus GitHub/GitLab OAuth
 // when their variables are set. Sessions live in the database so any number of instances share them.
+// Who may sign in and how many links are mailed: ./sign-in-guard.ts.
 import { PrismaAdapter } from "@next-auth/prisma-adapter";
 import type { Adapter, AdapterUser } from "next-auth/adapters";
 import type { NextAuthOptions } from "next-auth";
@@ -7,13 +8,16 @@ import type { EmailConfig } from "next-auth/providers/email";
 import GitHubProvider from "next-auth/providers/github";
 import GitLabProvider from "next-auth/providers/gitlab";
 import { db } from "@/lib/db/client";
-import { createUser } from "@/lib/data/users";
+import { createUser, grantListedAdmin } from "@/lib/data/users";
 import { env } from "@/lib/env";
 import { escapeHtml, sendMail } from "@/lib/mail/send-mail";
+import { maySignIn, signInLinkVerdict } from "./sign-in-guard";
 
 const SIGN_IN_LINK_MINUTES = 30;
 
 async function sendSignInLink({ identifier, url }: { identifier: string; url: string }) {
+  // Refused or over a limit: next-auth still answers "check your email", and nothing is sent.
+  if ((await signInLinkVerdict(identifier)) !== "send") return;
   const host = new URL(url).host;
   const result = await sendMail({
     kind: "sign_in",
@@ -50,6 +54,9 @@ function adapter(): Adapter {
     ...base,
     // Our users need a unique username, which the stock adapter does not set.
     createUser: async (data: Omit<AdapterUser, "id">) => (await createUser(data)) as unknown as AdapterUser,
+    // A link that is not sent needs no token either (so a flood of requests writes no rows).
+    createVerificationToken: async (token) =>
+      (await signInLinkVerdict(token.identifier)) === "send" ? base.createVerificationToken!(token) : null,
   };
 }
 
@@ -83,9 +90,19 @@ export function authOptions(): NextAuthOptions {
     ],
     pages: { signIn: "/sign-in", verifyRequest: "/sign-in/check-email", error: "/sign-in" },
     callbacks: {
-      // The Support Bot and other bot accounts can never sign in.
-      signIn: async ({ user }) => !(user as { isBot?: boolean }).isBot,
+      // A link request is always let through here, so that every one gets the same answer; whether a mail
+      // leaves is signInLinkVerdict's decision. Following the link, and OAuth, are decided here: bots never,
+      // existing and invited users always, newcomers by the sign-up policy.
+      signIn: async ({ user, account, email }) =>
+        email?.verificationRequest === true ||
+        maySignIn(user.email, account?.type === "oauth" ? { provider: account.provider, providerAccountId: account.providerAccountId } : undefined),
       session: async ({ session, user }) => ({ ...session, user: { ...session.user, id: user.id } }),
+    },
+    events: {
+      // ADMIN_EMAILS become instance admins by signing in with the email link (which proves the address).
+      signIn: async ({ user, account }) => {
+        if (account?.type === "email") await grantListedAdmin(user);
+      },
     },
   };
   return cached;

@@ -10,6 +10,7 @@ import { decodeUtf8Lenient } from "@/lib/mail/inbound/charset";
 import { parseMultipartFormData } from "@/lib/mail/inbound/form-data";
 import { mailboxStatuses } from "@/lib/mail/mailbox/status";
 import { processInbound } from "@/lib/service-desk/intake";
+import { inboundBacklog } from "@/lib/service-desk/intake-queries";
 import { requireProject } from "./access";
 
 export const INBOUND_STATUSES = ["received", "created_issue", "added_note", "duplicate", "ignored", "rejected", "spam", "failed"] as const;
@@ -213,7 +214,8 @@ export async function getInboundMail(actor: Actor | null, id: string) {
 
 /**
  * Runs processing again on the stored mail (failed, rejected, spam, or stuck in received). Idempotent: the
- * dedupe key makes a mail that already became an issue end as `duplicate`, never as a second issue.
+ * dedupe key makes a mail that already became an issue end as `duplicate`, never as a second issue; while
+ * another processing holds the mail (its lease), the replay is refused as a conflict.
  */
 export async function replayInboundMail(actor: Actor | null, id: string) {
   const row = await db().inboundEmail.findUnique({ where: { id }, select: { status: true, projectId: true } });
@@ -221,12 +223,14 @@ export async function replayInboundMail(actor: Actor | null, id: string) {
   await requireMailAccess(actor, row.projectId);
   if (!REPLAYABLE.has(row.status))
     throw new AppError("conflict", `This mail was already processed (${row.status.replace("_", " ")}); there is nothing to replay.`);
-  return processInbound(id, { notSpam: row.status === "spam" });
+  const outcome = await processInbound(id, { notSpam: row.status === "spam" });
+  if (outcome.busy) throw new AppError("conflict", "This mail is being processed right now (or was just finished); reload to see its outcome.");
+  return outcome;
 }
 
 /**
- * Puts an outgoing mail back in the queue as if new (attempts start again): a `failed` one (Retry) or one the
- * loop brake `held` (Release).
+ * Puts an outgoing mail back in the queue as if new (attempts and the retry window start again): a `failed`
+ * one (Retry) or one the loop brake `held` (Release).
  */
 export async function requeueOutboundMail(actor: Actor | null, id: string, from: "failed" | "held") {
   const row = await db().outboundEmail.findUnique({ where: { id }, select: { status: true, issue: { select: { projectId: true } } } });
@@ -234,10 +238,17 @@ export async function requeueOutboundMail(actor: Actor | null, id: string, from:
   await requireMailAccess(actor, row.issue?.projectId);
   const { count } = await db().outboundEmail.updateMany({
     where: { id, status: from },
-    data: { status: env().SENDGRID_API_KEY ? "pending" : "dev", attempts: 0, nextAttemptAt: null, lockedUntil: null },
+    // A fresh start: the retry window counts from its next attempt again.
+    data: { status: env().SENDGRID_API_KEY ? "pending" : "dev", attempts: 0, firstAttemptAt: null, nextAttemptAt: null, lockedUntil: null },
   });
   if (count === 0) throw new AppError("conflict", from === "failed" ? "Only mail that failed can be retried." : "Only held mail can be released.");
   return { id };
+}
+
+/** Stored mail not yet at an outcome and failed mail, in the scope (a project's: the mail routed to it). */
+export async function inboundBacklogFor(actor: Actor | null, scope: MailScope) {
+  const { projectId } = await scopeFilter(actor, scope);
+  return inboundBacklog(projectId);
 }
 
 /** Failures nobody has dealt with yet, for the admin's top bar. */

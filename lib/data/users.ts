@@ -1,6 +1,7 @@
 // Users: creation (sign-up, invitations, CLI) with a unique GitLab-style username.
 import { actorSelect, type Actor } from "@/lib/auth/actor";
 import { db, type Db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { emailSchema } from "@/lib/schemas";
@@ -100,6 +101,16 @@ export async function createUser(input: NewUser, tx: Tx = db()) {
       if (attempt >= 3 || !isUniqueViolation(error)) throw error;
     }
   }
+}
+
+/**
+ * Makes a user whose address is in ADMIN_EMAILS an instance admin (called at sign-in), so a hosted deploy needs
+ * no CLI against its database. Only ever grants: removing an address from the list takes nothing away.
+ */
+export async function grantListedAdmin(user: { id: string; email?: string | null }): Promise<void> {
+  const email = user.email?.trim().toLowerCase();
+  if (!email || !env().ADMIN_EMAILS.includes(email)) return;
+  await db().user.updateMany({ where: { id: user.id, email, isAdmin: false, isBot: false }, data: { isAdmin: true } });
 }
 
 export async function findActorByEmail(email: string): Promise<Actor | null> {

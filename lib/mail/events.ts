@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { verifySignature } from "@/lib/service-desk/webhook-auth";
+import { EVENT_STATES } from "./outbox";
 
 // SendGrid signs each POST with the time it sent it; an older signature is a replay, not a retry.
 const MAX_SIGNATURE_AGE_S = 10 * 60;
@@ -44,12 +45,21 @@ const PARTICIPANT_STATUS: Record<string, "bouncing" | "unsubscribed" | undefined
   unsubscribe: "unsubscribed",
   group_unsubscribe: "unsubscribed",
 };
-const OUTBOX_STATUS: Record<string, string | undefined> = { delivered: "delivered", deferred: "deferred", bounce: "bounced", dropped: "bounced" };
-// A later event never moves a row back: delivered/bounced are final, deferred only follows sent.
-const OUTBOX_FROM: Record<string, string[]> = {
-  delivered: ["sent", "deferred"],
-  deferred: ["sent"],
-  bounced: ["sent", "deferred", "delivered"],
+const OUTBOX_STATUS: Record<string, (typeof EVENT_STATES)[number] | undefined> = {
+  delivered: "delivered",
+  deferred: "deferred",
+  bounce: "bounced",
+  dropped: "bounced",
+};
+// An event says SendGrid has the mail, whatever our own record says yet: `sending` (the sender's outcome write
+// has not landed — it then keeps the event's state, see lib/mail/outbox.ts), `pending` or `failed` (SendGrid
+// took it but its answer was lost, e.g. a timeout: no retry is needed). A later event never moves a row back:
+// delivered/bounced are final, deferred only follows these.
+const NOT_YET_SENT = ["pending", "sending", "failed"];
+const OUTBOX_FROM: Record<(typeof EVENT_STATES)[number], string[]> = {
+  deferred: [...NOT_YET_SENT, "sent"],
+  delivered: [...NOT_YET_SENT, "sent", "deferred"],
+  bounced: [...NOT_YET_SENT, "sent", "deferred", "delivered"],
 };
 
 const NOTE: Record<string, (email: string, detail: string) => string> = {
@@ -85,7 +95,8 @@ export async function applyEvents(events: SendGridEventPayload[]): Promise<Event
       if (outbox && outboxStatus)
         await tx.outboundEmail.updateMany({
           where: { id: outbox.id, status: { in: OUTBOX_FROM[outboxStatus] } },
-          data: { status: outboxStatus, ...(outboxStatus === "delivered" ? {} : { error: detail || null }) },
+          // Delivered: an earlier attempt's error (e.g. a timeout whose mail got through after all) is no longer true.
+          data: { status: outboxStatus, error: outboxStatus === "delivered" ? null : detail || null },
         });
 
       const participantStatus = PARTICIPANT_STATUS[event.event];

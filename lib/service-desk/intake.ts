@@ -12,9 +12,22 @@ import { isOwnAddress, messageIdHost, SUPPORT_BOT_ID } from "./address";
 import { bodyFromMail, withCollapsedQuote } from "./body";
 import { akismetVerdict } from "./akismet";
 import { automatedMailReason, externalAuthor } from "./guards";
-import { claimMailAndIid, claimReply, findByDedupeKey, loadIntakeSettings, recordInboundOutcome, releaseIid, writeNewIssue, type IntakeSettings } from "./intake-queries";
+import { crashPoint } from "@/lib/fault-injection";
+import { isTransientDatabaseError } from "@/lib/db/transient";
+import {
+  acquireInbound,
+  claimMailAndIid,
+  claimReply,
+  findByDedupeKey,
+  loadIntakeSettings,
+  recordInboundOutcome,
+  recordInboundOutcomeIn,
+  releaseIid,
+  writeNewIssue,
+  type IntakeSettings,
+} from "./intake-queries";
 import { prepareServiceDeskMail } from "./notifications";
-import { hitRateLimit } from "./rate-limit";
+import { hitRateLimit } from "@/lib/rate-limit";
 import { routeMessage } from "./routing";
 
 export const MAX_INBOUND_BYTES = 30 * 1024 * 1024;
@@ -32,9 +45,12 @@ export interface IntakeOutcome {
   reason: string | null;
   /** Outbox rows this mail queued, to deliver once the response is sent. */
   outboxIds: string[];
+  /** Another processing holds the mail (or finished it meanwhile): this one changed nothing. */
+  busy?: boolean;
 }
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+type OutcomeFields = Omit<IntakeOutcome, "inboundEmailId" | "outboxIds" | "issueIid" | "busy" | "status"> & { status: IntakeStatus | "received" };
 
 export { storeInbound } from "./intake-queries";
 
@@ -82,7 +98,7 @@ function metadataOf(message: InboundMessage): MailMetadata {
 async function finish(
   id: string,
   metadata: MailMetadata | undefined,
-  outcome: Omit<IntakeOutcome, "inboundEmailId" | "outboxIds" | "issueIid"> & { issueId?: number; noteId?: number; issueIid?: number; projectId?: number; error?: string },
+  outcome: OutcomeFields & { issueId?: number; noteId?: number; issueIid?: number; projectId?: number; error?: string; retryInSeconds?: number },
   outboxIds: string[] = [],
   countAttempt = true,
 ): Promise<IntakeOutcome> {
@@ -95,8 +111,11 @@ async function finish(
     issueId: outcome.issueId,
     noteId: outcome.noteId,
     projectId: outcome.projectId,
+    retryInSeconds: outcome.retryInSeconds,
   });
-  return { status: outcome.status, inboundEmailId: id, issueIid: outcome.issueIid ?? null, reason: outcome.reason, outboxIds };
+  // A mail kept for another try is, for this answer, a processing that failed (its reason says it is retried).
+  const status = outcome.status === "received" ? "failed" : outcome.status;
+  return { status, inboundEmailId: id, issueIid: outcome.issueIid ?? null, reason: outcome.reason, outboxIds };
 }
 
 /**
@@ -171,9 +190,10 @@ function participantsFor(message: InboundMessage, author: string, settings: Inta
 /**
  * A new issue from a mail whose identity and iid are claimed (claimMailAndIid): the thank-you is rendered with
  * the iid outside any transaction, then one statement writes the issue with everything that comes with it and
- * records the outcome (intake-queries.ts). On failure the iid is given back where it can be.
+ * records the outcome (intake-queries.ts) — unless a takeover claimed the mail since (then undefined). On
+ * failure the iid is given back where it can be.
  */
-async function createIssueFromMail(inboundEmailId: string, iid: number, message: InboundMessage, author: string, settings: IntakeSettings, via: string) {
+async function createIssueFromMail(inboundEmailId: string, claimedAttempts: number, iid: number, message: InboundMessage, author: string, settings: IntakeSettings, via: string) {
   const project = settings.project;
   const { markdown } = bodyFromMail({ text: message.text, html: message.html }, { trim: false });
   let description = markdown;
@@ -193,8 +213,9 @@ async function createIssueFromMail(inboundEmailId: string, iid: number, message:
             { template: "thank_you", to: author, subject: `Re: ${title} (#${iid})`, templateContent: settings.thankYouTemplate },
           )
         : undefined;
-    const { issueId, outboxId } = await writeNewIssue({
+    const written = await writeNewIssue({
       inboundEmailId,
+      claimedAttempts,
       projectId: project.id,
       iid,
       title,
@@ -211,7 +232,11 @@ async function createIssueFromMail(inboundEmailId: string, iid: number, message:
       thankYou,
       outcome: { reason: via, ...metadataOf(message) },
     });
-    return { issueId, iid, outboxIds: outboxId ? [outboxId] : [] };
+    if (!written) {
+      await releaseIid(project.id, iid);
+      return undefined;
+    }
+    return { issueId: written.issueId, iid, outboxIds: written.outboxId ? [written.outboxId] : [] };
   } catch (error) {
     await releaseIid(project.id, iid).catch((releaseError: unknown) => console.error(`could not give back iid ${iid} of project ${project.id}:`, releaseError));
     throw error;
@@ -250,30 +275,65 @@ export interface StoredPayload {
   contentType: string;
 }
 
-/** The stored request, and how many processings the row has counted (the claim's check). */
-async function readStored(id: string): Promise<StoredPayload & { attempts: number }> {
-  const row = await db().inboundEmail.findUniqueOrThrow({ where: { id }, select: { payload: true, payloadContentType: true, attempts: true } });
-  return { payload: new Uint8Array(row.payload), contentType: row.payloadContentType, attempts: row.attempts };
+/** What a person may replay; the sweeper takes only `received`. */
+export const REPLAYABLE_STATUSES = ["received", "failed", "rejected", "spam"] as const;
+
+/** How long intake keeps retrying a mail through transient failures before it is `failed` for a person. */
+export const GIVE_UP_AFTER_SECONDS = 24 * 60 * 60;
+
+/**
+ * When to try again after a transient failure of a mail that arrived `ageSeconds` ago: half its age (so the
+ * pauses grow by about 1.5× per failure), at least 15 s, at most an hour, ±20 % jitter so mails that failed
+ * together do not come back together. Undefined once the mail is a day old: then a person is told.
+ */
+export function retryDelaySeconds(ageSeconds: number, random: () => number = Math.random): number | undefined {
+  if (ageSeconds >= GIVE_UP_AFTER_SECONDS) return undefined;
+  const base = Math.min(60 * 60, Math.max(15, ageSeconds / 2));
+  return Math.round(base * (0.8 + random() * 0.4));
+}
+
+export interface ProcessOptions {
+  /** A person replaying mail marked as spam has judged it; the spam checks do not run again. */
+  notSpam?: boolean;
+  /** The payload the caller has just stored (the webhook and the mailbox poller): it owns the fresh row. */
+  stored?: StoredPayload;
+  /** Statuses another processing may take the mail from (default: every replayable one). */
+  from?: readonly string[];
+  /** This processing finishes the unfinished original of a redelivery: it does not look for another. */
+  finishing?: boolean;
+  /** The sweeper: a mail still unfinished a day after it arrived (its processing kept dying) is given up. */
+  giveUpWhenOld?: boolean;
 }
 
 /**
- * Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`.
- * `stored`: the payload the caller has just stored (the webhook and the mailbox poller), so it is not read back.
- * `notSpam`: a person replaying mail marked as spam has judged it; the spam checks do not run again.
+ * Interprets a stored mail. Never throws for anything the mail contains: such problems end as `failed`; a
+ * transient database failure leaves it `received` with a time to try again (lib/service-desk/recovery.ts).
+ * Only the caller that stored the mail (`stored`) starts without taking its lease; everyone else (a replay,
+ * the sweeper) takes it first and answers `busy` while another processing holds it.
  */
-export async function processInbound(id: string, options: { notSpam?: boolean; stored?: StoredPayload } = {}): Promise<IntakeOutcome> {
-  // A row just stored has no processing counted yet.
-  const stored = options.stored ? { ...options.stored, attempts: 0 } : await readStored(id);
+export async function processInbound(id: string, options: ProcessOptions = {}): Promise<IntakeOutcome> {
+  let stored: StoredPayload & { attempts: number; ageSeconds: number };
+  if (options.stored) stored = { ...options.stored, attempts: 0, ageSeconds: 0 };
+  else {
+    const acquired = await acquireInbound(id, options.from ?? REPLAYABLE_STATUSES);
+    if (!acquired) return busy(id);
+    stored = acquired;
+    if (options.giveUpWhenOld && acquired.ageSeconds >= GIVE_UP_AFTER_SECONDS)
+      return await finish(
+        id,
+        undefined,
+        {
+          status: "failed",
+          reason: `Processing did not finish within 24 hours (${acquired.attempts} attempts; the process may have died on this mail). The mail is kept and can be replayed.`,
+          error: "gave up after 24 hours",
+        },
+        [],
+        false,
+      );
+  }
   let metadata: MailMetadata | undefined;
   // Set once this processing's claim has counted the attempt (the outcome write must not count it again).
   let claimed = false;
-  const elsewhere: IntakeOutcome = {
-    status: "duplicate",
-    inboundEmailId: id,
-    issueIid: null,
-    reason: "This mail is being processed by another request, or was processed meanwhile.",
-    outboxIds: [],
-  };
   try {
     // A mailbox poller stores the message itself (message/rfc822); the webhook stores SendGrid's form post.
     const message = withoutNul(
@@ -299,8 +359,8 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
 
     const dedupeKey = `${route.projectId}:${identity(message)}`;
     // A repeated delivery of a mail we already took must not count against its sender.
-    if (await findByDedupeKey(dedupeKey, id))
-      return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+    const holder = await findByDedupeKey(dedupeKey, id);
+    if (holder) return await redelivery(id, holder, options, end, route.projectId);
     if (route.kind === "new_issue") {
       const count = await hitRateLimit(`sd-new-issue:${route.projectId}:${author}`, 60 * 60_000);
       if (count > NEW_ISSUES_PER_SENDER_PER_HOUR)
@@ -314,9 +374,11 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
     try {
       if (route.kind === "new_issue") {
         const iid = await claimMailAndIid(id, dedupeKey, route.projectId, stored.attempts);
-        if (iid === undefined) return elsewhere;
+        if (iid === undefined) return busy(id);
         claimed = true;
-        const created = await createIssueFromMail(id, iid, message, author, settings, route.via);
+        const created = await createIssueFromMail(id, stored.attempts + 1, iid, message, author, settings, route.via);
+        // A takeover claimed the mail after this processing did: its write, not this one, is the issue.
+        if (!created) return busy(id);
         // Written with its outcome in one statement: nothing left to record.
         return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds };
       }
@@ -326,26 +388,84 @@ export async function processInbound(id: string, options: { notSpam?: boolean; s
           // The unique dedupe key makes a concurrent second delivery wait here, then fail: one note, not two; the
           // claim keeps a second processing of this same row (a replay clicked twice) from adding another.
           const mine = await claimReply(tx, id, dedupeKey, route.projectId, stored.attempts);
-          return mine ? addReplyFromMail(tx, id, message, author, issueId, settings) : undefined;
+          if (!mine) return undefined;
+          const reply = await addReplyFromMail(tx, id, message, author, issueId, settings);
+          // The outcome commits with the note: a crash can leave neither or both, never a note whose mail
+          // looks unfinished (and would be turned into a second note).
+          await recordInboundOutcomeIn(tx, id, {
+            status: "added_note",
+            reason: route.via,
+            error: null,
+            metadata,
+            issueId,
+            noteId: reply.noteId,
+            projectId: route.projectId,
+            countAttempt: false,
+          });
+          crashPoint("in-write");
+          return reply;
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
-      if (!added) return elsewhere;
+      if (!added) return busy(id);
       claimed = true;
-      return await end({ status: "added_note", reason: route.via, issueId, noteId: added.noteId, issueIid: added.iid, projectId: route.projectId });
+      crashPoint("after-write");
+      return { status: "added_note", inboundEmailId: id, issueIid: added.iid, reason: route.via, outboxIds: [] };
     } catch (error) {
       if (isUniqueViolation(error, "dedupe_key")) return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
       throw error;
     }
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const text = withoutNul(error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 4000);
+    const retryIn = isTransientDatabaseError(error) ? retryDelaySeconds(stored.ageSeconds) : undefined;
+    if (retryIn !== undefined) {
+      console.error(`inbound mail ${id}: transient failure, trying again in ${retryIn} s:`, text);
+      // If the database cannot take even this, the row keeps its lease (or none): the sweeper finds it anyway.
+      return await finish(
+        id,
+        metadata,
+        { status: "received", reason: `A transient failure; the mail is kept and tried again automatically in ${retryIn} s.`, error: text, retryInSeconds: retryIn },
+        [],
+        !claimed,
+      );
+    }
     console.error(`inbound mail ${id} failed:`, error);
-    return await finish(
-      id,
-      metadata,
-      { status: "failed", reason: "Processing failed; the mail is kept and can be replayed.", error: withoutNul(message).slice(0, 4000) },
-      [],
-      !claimed,
-    );
+    const reason = isTransientDatabaseError(error)
+      ? "Processing kept failing for 24 hours (the database was unavailable); the mail is kept and can be replayed."
+      : "Processing failed; the mail is kept and can be replayed.";
+    return await finish(id, metadata, { status: "failed", reason, error: text }, [], !claimed);
   }
+}
+
+/** The answer of a processing that stands aside: another one holds the mail, or has finished it. */
+function busy(id: string): IntakeOutcome {
+  return {
+    status: "duplicate",
+    inboundEmailId: id,
+    issueIid: null,
+    reason: "This mail is being processed by another request, or was processed meanwhile.",
+    outboxIds: [],
+    busy: true,
+  };
+}
+
+/**
+ * Mail `id` is another delivery of `holder`'s. When that one never reached an outcome (its process died
+ * after claiming the mail's identity), this delivery finishes it rather than answering `duplicate` over a
+ * mail that would otherwise wait for the sweeper; either way this row is recorded as the duplicate.
+ */
+async function redelivery(
+  id: string,
+  holder: { id: string; status: string },
+  options: ProcessOptions,
+  end: (outcome: Parameters<typeof finish>[2]) => Promise<IntakeOutcome>,
+  projectId: number,
+): Promise<IntakeOutcome> {
+  if (holder.status !== "received" || options.finishing)
+    return end({ status: "duplicate", reason: "This mail was already received.", projectId });
+  const original = await processInbound(holder.id, { from: ["received"], finishing: true });
+  if (original.busy)
+    return end({ status: "duplicate", reason: `The first delivery of this mail (${holder.id}) is still being processed; it finishes on its own.`, projectId });
+  await end({ status: "duplicate", reason: `A redelivery: it finished the first delivery (${holder.id}), which had been interrupted.`, projectId });
+  return original;
 }

@@ -14,6 +14,20 @@ describe("GET /api/health", () => {
     expect(body).toMatchObject({ status: "ok", database: "ok", migrations: "current", outbox: { pending: expect.any(Number) }, inbound: { failed: expect.any(Number) } });
     expect(body.outbox.pending).toBeGreaterThanOrEqual(1);
     expect(body.outbox.oldest_pending_seconds).toBeGreaterThanOrEqual(0);
+    expect(body.outbox).toMatchObject({ retrying: expect.any(Number), overdue: expect.any(Number) });
+    expect(body.inbound).toMatchObject({ received: expect.any(Number), stuck: expect.any(Number) });
+  });
+
+  it("reports outgoing mail SendGrid keeps refusing, and mail nothing has drained for minutes", async () => {
+    const base = { kind: "test", fromEmail: "s@example.com", subject: "s", text: "t", html: "h", status: "pending", transport: "sendgrid" };
+    const before = (await (await GET()).json()).outbox;
+    // One refused for two hours now; one queued ten minutes ago that nobody has tried.
+    await db().outboundEmail.create({ data: { ...base, to: "r@example.com", attempts: 3, firstAttemptAt: new Date(Date.now() - 2 * 3_600_000), nextAttemptAt: new Date(Date.now() + 60_000) } });
+    await db().outboundEmail.create({ data: { ...base, to: "o@example.com", createdAt: new Date(Date.now() - 10 * 60_000) } });
+    const after = (await (await GET()).json()).outbox;
+    expect(after.retrying).toBe(before.retrying + 1);
+    expect(after.overdue).toBe(before.overdue + 1);
+    expect(after.oldest_retrying_seconds).toBeGreaterThanOrEqual(2 * 3_600 - 5);
   });
 
   it("answers 503 when the database lacks a migration", async () => {

@@ -176,6 +176,42 @@ describe("a Microsoft Graph mailbox", () => {
     await real.close();
   });
 
+  it("after three polls on which Graph cannot return a message, moves it aside and records it as ignored, with the reason", async () => {
+    const { project, address } = await serviceDeskProject();
+    const bad = graph.addMessage(eml({ to: address, subject: "The attachment Exchange cannot convert", from: "Ann <ann@customer.example>" }));
+    graph.breakMessage(bad, 500);
+    const polls = [];
+    for (let poll = 1; poll <= 3; poll++) {
+      graph.addMessage(eml({ to: address, subject: `Question ${poll}` }));
+      // A connector per poll, as each cron call makes: the count of tries lives on the message.
+      const connector = connect();
+      polls.push(await pollMailbox(connector, { limit: 10 }));
+      await connector.close();
+    }
+    // The first two polls report it (and still take the mail behind it); the third moves it aside and is ok.
+    expect(polls.map((p) => p.status)).toEqual(["error", "error", "ok"]);
+    expect(polls[1].error).toContain("(try 2 of 3)");
+    expect(polls.map((p) => p.outcomes.map((o) => o.status))).toEqual([["created_issue"], ["created_issue"], ["ignored", "created_issue"]]);
+    expect(await db().issue.count({ where: { projectId: project.id } })).toBe(3);
+    expect(graph.folder("inbox")).toEqual([]);
+    expect(graph.folder("Service Desk quarantine")).toHaveLength(1);
+
+    const ignored = await db().inboundEmail.findUniqueOrThrow({ where: { id: polls[2].outcomes[0].inboundEmailId! } });
+    expect(ignored).toMatchObject({
+      status: "ignored",
+      source: `graph:${graph.mailbox}`,
+      subject: "The attachment Exchange cannot convert",
+      fromAddress: "ann@customer.example",
+      issueId: null,
+    });
+    expect(ignored.reason).toContain("Microsoft Graph could not return this message on 3 polls: HTTP 500 ErrorInternalServerError");
+    expect(ignored.reason).toContain("Service Desk quarantine");
+    expect(await pollState()).toMatchObject({ consecutiveFailures: 0, lastError: expect.stringContaining("try 2 of 3") });
+
+    // It no longer fails any poll.
+    expect(await pollMailbox(connect(), { limit: 10 })).toMatchObject({ status: "ok", outcomes: [] });
+  });
+
   it("is configured by the GRAPH_* settings alone", async () => {
     const { project, address } = await serviceDeskProject();
     graph.addMessage(eml({ to: address }));

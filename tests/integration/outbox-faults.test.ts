@@ -1,15 +1,34 @@
 // The outbox under a misbehaving SendGrid (the local SendGrid-compatible server scripted to answer 500, 429 with
 // a reset, drop the connection or hang): every queued mail is eventually accepted exactly once, identified by
-// its outbox id; permanent refusals and exhausted retries end as `failed` with the error. On Postgres, two
-// senders draining one outbox at once never send a mail twice, and a sender killed mid-drain (SIGKILL) leaves
-// nothing unsent and at most its in-flight mail sent twice.
+// its outbox id; a permanent refusal ends as `failed` at once. On a simulated clock, a mail outlives 30 hours of
+// SendGrid failing and is given up (`failed`, with the error) only 48 hours after its first attempt. A database
+// that fails the outcome write briefly only pauses the drain. On Postgres, two senders draining one outbox at
+// once never send a mail twice, and a sender killed mid-drain (SIGKILL) leaves nothing unsent and at most its
+// in-flight mail sent twice.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db/client";
-import { deliverOutbox, enqueueMail } from "@/lib/mail/outbox";
+import { deliverOutbox, enqueueMail, RETRY_WINDOW_MS } from "@/lib/mail/outbox";
 import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
 import { backend, uid, withEnv } from "./helpers";
+
+// The outcome write (one UPDATE … FROM unnest per batch) can be made to fail, as a database restart would.
+const faults = vi.hoisted(() => ({ failOutcomeWrites: 0, outcomeWrites: 0 }));
+vi.mock("@/lib/db/sql", async (importOriginal) => {
+  const original = await importOriginal<typeof import("@/lib/db/sql")>();
+  const sql: typeof original.sql = async (text, values) => {
+    if (text.trimStart().startsWith("UPDATE outbound_emails o SET")) {
+      faults.outcomeWrites++;
+      if (faults.failOutcomeWrites > 0) {
+        faults.failOutcomeWrites--;
+        throw Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" });
+      }
+    }
+    return original.sql(text, values);
+  };
+  return { ...original, sql };
+});
 
 let sendgrid: FakeSendGrid;
 const saved = { key: process.env.SENDGRID_API_KEY, base: process.env.SENDGRID_API_BASE_URL };
@@ -77,12 +96,99 @@ describe("mail that cannot be sent", () => {
     expect(acceptedCount(id)).toBe(0);
   });
 
-  it("is failed after 5 attempts when every attempt fails, keeping the last error", async () => {
+});
+
+describe("a long SendGrid outage, on a simulated clock", () => {
+  const HOUR = 3_600_000;
+
+  /**
+   * Drains `id` the way a scheduler would while SendGrid is down: the clock jumps to the row's next attempt, a
+   * drain runs then, and so on while the row is queued and the clock is before `until`. The times of the attempts.
+   */
+  async function fastForward(id: string, start: number, until: number) {
+    const attempts: number[] = [];
+    let clock = start;
+    for (;;) {
+      const row = await db().outboundEmail.findUniqueOrThrow({ where: { id } });
+      clock = Math.max(clock, row.nextAttemptAt?.getTime() ?? clock);
+      if (row.status !== "pending" || clock > until) return { row, attempts };
+      const requests = sendgrid.requests;
+      await deliverOutbox({ ids: [id], now: () => new Date(clock) });
+      expect(sendgrid.requests - requests, "one request per due attempt").toBe(1);
+      attempts.push(clock);
+    }
+  }
+
+  it("keeps a mail queued through 30 hours of SendGrid failing, and sends it exactly once when SendGrid is back", async () => {
     const [id] = await queue(1);
-    sendgrid.failNext(...Array.from({ length: 5 }, () => ({ status: 500 })));
-    await drainUntilSettled([id]);
-    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", attempts: 5, error: expect.stringContaining("500") });
+    const start = Date.now();
+    sendgrid.outage({ status: 503, body: { errors: [{ message: "Service Unavailable" }] } });
+    const { row, attempts } = await fastForward(id, start, start + 30 * HOUR).finally(() => sendgrid.recover());
+    expect(row).toMatchObject({ status: "pending", error: expect.stringContaining("503"), attempts: attempts.length });
+    expect(row.firstAttemptAt!.getTime()).toBe(start);
+    // Quick at first (10 s ± 20 %, then 30 s …), then about hourly: a few dozen requests in 30 hours, not thousands.
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(8_000);
+    expect(attempts[1] - attempts[0]).toBeLessThanOrEqual(12_000);
+    expect(attempts.length).toBeGreaterThan(30);
+    expect(attempts.length).toBeLessThan(60);
+
+    // SendGrid is back. Before the mail's next attempt is due a drain leaves it alone; then it is sent, once.
+    const due = row.nextAttemptAt!;
+    expect(await deliverOutbox({ ids: [id], now: () => new Date(due.getTime() - 1_000) })).toMatchObject({ sent: 0, retrying: 0 });
+    expect(await deliverOutbox({ ids: [id], now: () => due })).toMatchObject({ sent: 1, failed: 0, retrying: 0 });
+    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "sent", error: null, sentAt: due, attempts: attempts.length + 1 });
+    await deliverOutbox({ ids: [id], now: () => new Date(due.getTime() + HOUR) });
+    expect(acceptedCount(id)).toBe(1);
+  });
+
+  it("gives a mail up (failed, keeping the last error) only 48 hours after its first attempt", async () => {
+    const [id] = await queue(1);
+    const start = Date.now();
+    sendgrid.outage({ status: 500, body: { errors: [{ message: "Internal Server Error" }] } });
+    const { row, attempts } = await fastForward(id, start, Infinity).finally(() => sendgrid.recover());
+    expect(row).toMatchObject({ status: "failed", attempts: attempts.length, error: expect.stringMatching(/SendGrid 500.*no more retries/) });
+    // The last attempt is at the end of the window, and none is more than an hour after the one before.
+    expect(attempts.at(-1)! - start).toBe(RETRY_WINDOW_MS);
+    expect(RETRY_WINDOW_MS).toBeGreaterThanOrEqual(24 * HOUR);
+    expect(Math.max(...attempts.slice(1).map((at, i) => at - attempts[i]))).toBeLessThanOrEqual(HOUR);
     expect(acceptedCount(id)).toBe(0);
+  });
+});
+
+describe("a database failing the outcome write", () => {
+  it("only pauses the drain when it fails briefly: every mail is recorded as sent, once", async () => {
+    const ids = await queue(4);
+    faults.failOutcomeWrites = 2;
+    const writes = faults.outcomeWrites;
+    expect(await deliverOutbox({ ids })).toMatchObject({ sent: 4, failed: 0, retrying: 0 });
+    expect(faults.outcomeWrites - writes).toBeGreaterThanOrEqual(3);
+    const rows = await db().outboundEmail.findMany({ where: { id: { in: ids } }, select: { status: true, providerMessageId: true, lockedUntil: true } });
+    expect(rows).toEqual(ids.map(() => ({ status: "sent", providerMessageId: expect.any(String), lockedUntil: null })));
+    for (const id of ids) expect(acceptedCount(id)).toBe(1);
+  });
+
+  it("stops the drain when it stays down; the rows' lease brings the mail back, and nothing is lost", async () => {
+    const ids = await queue(8);
+    // Slow answers, so the first outcome write fails while most of the mail is still to be sent.
+    sendgrid.failNext(...ids.map(() => ({ acceptAfterMs: 60 })));
+    faults.failOutcomeWrites = Number.POSITIVE_INFINITY;
+    try {
+      await expect(deliverOutbox({ ids })).rejects.toThrow("Connection terminated unexpectedly");
+    } finally {
+      faults.failOutcomeWrites = 0;
+    }
+    const sentBefore = ids.filter((id) => acceptedCount(id) > 0).length;
+    expect(sentBefore).toBeGreaterThan(0);
+    expect(sentBefore).toBeLessThan(ids.length);
+    // Claimed, unrecorded: every row is still `sending` under its lease, none is lost.
+    expect(await db().outboundEmail.count({ where: { id: { in: ids }, status: "sending" } })).toBe(ids.length);
+
+    await drainUntilSettled(ids);
+    expect((await db().outboundEmail.findMany({ where: { id: { in: ids } }, select: { status: true } })).every((r) => r.status === "sent")).toBe(true);
+    const copies = ids.map(acceptedCount);
+    expect(copies.every((n) => n >= 1)).toBe(true);
+    // Only the mail sent while its outcome could not be written goes out twice.
+    expect(copies.reduce((sum, n) => sum + n - 1, 0)).toBe(sentBefore);
   });
 });
 

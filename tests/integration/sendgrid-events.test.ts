@@ -1,6 +1,7 @@
 // SendGrid Event Webhook: only batches signed with SENDGRID_EVENT_PUBLIC_KEY (and recent) are accepted; a
-// bounce or spam report stops mail to that participant; delivery events move the outbox row; each event
-// acts once even when SendGrid delivers the batch again.
+// bounce or spam report stops mail to that participant; delivery events move the outbox row — also one still
+// `sending`, whose sender's outcome then keeps the event's state; each event acts once even when SendGrid
+// delivers the batch again.
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as cronOutbox } from "@/app/api/cron/outbox/route";
@@ -11,9 +12,11 @@ import { addNote } from "@/lib/data/notes";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { resetEnv } from "@/lib/env";
+import { deliverOutbox, enqueueMail } from "@/lib/mail/outbox";
 import { projectKey } from "@/lib/service-desk/address";
 import { deliver, eml } from "../support/mail";
-import { makeUser, uid, uniqueProjectPath } from "./helpers";
+import { startFakeSendGrid, type FakeSendGrid } from "../support/sendgrid-server";
+import { makeUser, uid, uniqueEmail, uniqueProjectPath } from "./helpers";
 
 const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const otherKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -143,6 +146,65 @@ describe("applying events", () => {
     expect((await post(batch)).body).toMatchObject({ applied: 0, duplicates: 1 });
     expect((await db().issueEmailParticipant.findFirstOrThrow({ where: { issueId: issue.id } })).status).toBe("subscribed");
     expect(await db().note.count({ where: { issueId: issue.id, body: { contains: "bounced" } } })).toBe(1);
+  });
+});
+
+describe("events for mail whose send is not recorded yet", () => {
+  let sendgrid: FakeSendGrid;
+  beforeAll(async () => {
+    sendgrid = await startFakeSendGrid();
+    Object.assign(process.env, { SENDGRID_API_KEY: sendgrid.apiKey, SENDGRID_API_BASE_URL: sendgrid.url, SENDGRID_TIMEOUT_MS: "2000" });
+    resetEnv();
+  });
+  afterAll(async () => {
+    for (const key of ["SENDGRID_API_KEY", "SENDGRID_API_BASE_URL", "SENDGRID_TIMEOUT_MS"]) delete process.env[key];
+    resetEnv();
+    await sendgrid.close();
+  });
+
+  /** A queued mail, and its send started: SendGrid has it (as its events show), the sender has not heard back. */
+  async function inFlight(reply: Parameters<FakeSendGrid["failNext"]>[0]) {
+    const to = uniqueEmail("customer");
+    const id = await enqueueMail({ kind: "test", to, subject: "Your question", text: "t", html: "<p>t</p>" });
+    sendgrid.failNext(reply);
+    const drain = deliverOutbox({ ids: [id] });
+    await expect.poll(() => sendgrid.accepted.some((m) => m.customArgs.outbound_email_id === id)).toBe(true);
+    expect((await db().outboundEmail.findUniqueOrThrow({ where: { id } })).status).toBe("sending");
+    return { id, to, drain };
+  }
+  const sends = (id: string) => sendgrid.accepted.filter((m) => m.customArgs.outbound_email_id === id).length;
+
+  it("a delivered event that comes before the sender's outcome write is kept: the row ends delivered", async () => {
+    const { id, to, drain } = await inFlight({ acceptAfterMs: 1_000 });
+    expect(await post([{ ...event("delivered", id), email: to }])).toMatchObject({ status: 200, body: { applied: 1 } });
+    expect(await drain).toMatchObject({ sent: 1 });
+    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "delivered",
+      error: null,
+      lockedUntil: null,
+      providerMessageId: expect.any(String),
+      sentAt: expect.any(Date),
+    });
+  });
+
+  it("a bounce that comes while the sender waits for SendGrid's answer in vain stays, with its reason, and nothing is sent again", async () => {
+    const { id, to, drain } = await inFlight({ fault: "accept-hang" });
+    await post([{ ...event("bounce", id), email: to, reason: "550 5.1.1 no such user" }]);
+    // The sender times out and would retry; the event has said where the mail is.
+    expect(await drain).toMatchObject({ retrying: 1 });
+    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "bounced", error: "550 5.1.1 no such user", lockedUntil: null });
+    await deliverOutbox({ ids: [id], now: () => new Date(Date.now() + 3_600_000) });
+    expect(sends(id)).toBe(1);
+  });
+
+  it("a delivered event for a mail queued for a retry (SendGrid took it, its answer was lost) ends the retries", async () => {
+    const { id, to, drain } = await inFlight({ fault: "accept-hang" });
+    await drain;
+    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "pending", error: expect.stringContaining("timeout") });
+    await post([{ ...event("delivered", id), email: to }]);
+    expect(await db().outboundEmail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "delivered", error: null });
+    await deliverOutbox({ ids: [id], now: () => new Date(Date.now() + 3_600_000) });
+    expect(sends(id)).toBe(1);
   });
 });
 

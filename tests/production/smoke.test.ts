@@ -110,6 +110,25 @@ describe("production server (standalone) on a fresh Postgres database", () => {
     expect(await open.json()).toMatchObject({ failed: 0, errors: 0 });
   });
 
+  it("mails at most 5 sign-in links an hour to one address, answering every request the same", async () => {
+    const csrf = await fetch(`${server.url}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const email = "flood@smoke.example";
+    const answers: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await fetch(`${server.url}/api/auth/signin/email`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie, "x-forwarded-for": "198.51.100.7" },
+        body: new URLSearchParams({ email, csrfToken, callbackUrl: `${server.url}/`, json: "true" }),
+      });
+      answers.push(`${response.status} ${await response.text()}`);
+    }
+    expect(new Set(answers).size, answers.join("\n")).toBe(1);
+    const [row] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM outbound_emails WHERE kind = 'sign_in' AND "to" = $1`, [email]);
+    expect(Number(row.n)).toBe(5);
+  });
+
   it("writes nothing alarming to its logs", () => {
     expect(server.output()).not.toMatch(/Service Desk cannot start|Error:|does not work with "output: standalone"/);
   });

@@ -1,7 +1,8 @@
 // A local stand-in for the few Microsoft Graph and Entra ID endpoints the mailbox connector uses (Microsoft's
 // services cannot be reached from the test machines): client-credentials token, folder messages with $skip paging,
-// MIME $value, move, delete, top-level folder lookup and creation. Messages live in memory; every call is
-// recorded; tests can expire tokens, throttle with Retry-After and break single messages.
+// MIME $value, a message's properties (GET, and PATCH of its categories), move, delete, top-level folder lookup
+// and creation. Messages live in memory; every call is recorded; tests can expire tokens, throttle with
+// Retry-After and break single messages.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,8 @@ export interface FakeGraphMessage {
   id: string;
   raw: Buffer;
   receivedDateTime: string;
+  /** Outlook categories (PATCH-able). */
+  categories: string[];
 }
 
 interface Folder {
@@ -61,8 +64,8 @@ export interface FakeGraph {
   rejectAllTokens(on: boolean): void;
   /** The next `times` Graph requests answer `status` (429 or 503) with Retry-After: `retryAfter`. */
   throttle(times: number, retryAfter: string | undefined, status?: number): void;
-  /** GET …/messages/{id}/$value answers this status with a Graph error for that message. */
-  breakMessage(id: string, status: number): void;
+  /** GET …/messages/{id}/$value answers this status with a Graph error for that message (and so does PATCH, with `refuseChanges`). */
+  breakMessage(id: string, status: number, options?: { refuseChanges?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,13 @@ const graphError = (code: string, message: string) => ({ error: { code, message,
 
 /** Ids shaped like Exchange's (base64 with `=`, `+`, `/`), so the client must encode them in paths. */
 const newId = () => `AAMkAG${randomBytes(24).toString("base64")}=`;
+
+/** One header of a message's source, unfolded (the fake's stand-in for the properties Exchange extracts). */
+function header(raw: Buffer, name: string): string | undefined {
+  const head = raw.toString("latin1").split(/\r?\n\r?\n/)[0];
+  const match = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, "im").exec(head);
+  return match?.[1].replace(/\r?\n[ \t]+/g, " ").trim();
+}
 
 export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<FakeGraph> {
   const tenantId = options.tenantId ?? "11111111-2222-3333-4444-555555555555";
@@ -86,7 +96,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const calls: GraphCall[] = [];
   const throttles: { status: number; retryAfter?: string }[] = [];
-  const broken = new Map<string, number>();
+  const broken = new Map<string, { status: number; refuseChanges?: boolean }>();
   let tokensIssued = 0;
   let rejectAll = false;
   let clock = Date.parse("2026-01-01T00:00:00Z");
@@ -207,7 +217,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const page = sorted.slice(skip, skip + top);
       const select = url.searchParams.get("$select")?.split(",");
       const value = page.map((m) => {
-        const full = { id: m.id, receivedDateTime: m.receivedDateTime, subject: "(not parsed by the fake)" };
+        const full = { id: m.id, receivedDateTime: m.receivedDateTime, categories: m.categories, subject: "(not parsed by the fake)" };
         return select ? Object.fromEntries(Object.entries(full).filter(([k]) => select.includes(k))) : full;
       });
       const result: Record<string, unknown> = { value };
@@ -227,7 +237,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       if (!found) return send(404, graphError("ErrorItemNotFound", "The specified object was not found in the store."));
       const message = found.folder.messages[found.index];
       if (rest.length === 3 && rest[2] === "$value" && method === "GET") {
-        const status = broken.get(id);
+        const status = broken.get(id)?.status;
         if (status) return send(status, graphError(status === 500 ? "ErrorInternalServerError" : "ErrorInvalidRequest", "The message could not be converted."));
         return send(200, message.raw);
       }
@@ -237,6 +247,29 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
         if (!to) return send(404, graphError("ErrorItemNotFound", "The specified object was not found in the store."));
         const moved = moveMessage(id, to);
         return send(201, { id: moved.id, parentFolderId: to.id });
+      }
+      if (rest.length === 2 && method === "GET") {
+        const from = header(message.raw, "From");
+        const address = from?.match(/<([^>]+)>/)?.[1] ?? from;
+        const full: Record<string, unknown> = {
+          id: message.id,
+          receivedDateTime: message.receivedDateTime,
+          categories: message.categories,
+          subject: header(message.raw, "Subject") ?? "",
+          internetMessageId: header(message.raw, "Message-ID") ?? null,
+          from: address ? { emailAddress: { address, name: "" } } : null,
+        };
+        const select = url.searchParams.get("$select")?.split(",");
+        return send(200, select ? Object.fromEntries(Object.entries(full).filter(([k]) => k === "id" || select.includes(k))) : full);
+      }
+      if (rest.length === 2 && method === "PATCH") {
+        const refused = broken.get(id);
+        if (refused?.refuseChanges) return send(refused.status, graphError("ErrorInvalidRequest", "The item cannot be updated."));
+        const { categories } = JSON.parse(body || "{}") as { categories?: unknown };
+        if (!Array.isArray(categories) || categories.some((c) => typeof c !== "string"))
+          return send(400, graphError("ErrorInvalidRequest", "Only categories can be changed on the fake."));
+        message.categories = categories as string[];
+        return send(200, { id: message.id, categories: message.categories });
       }
       if (rest.length === 2 && method === "DELETE") {
         moveMessage(id, findFolder("deleteditems")!);
@@ -268,7 +301,12 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const target = findFolder(folder);
       if (!target) throw new Error(`fake Graph: no folder ${folder}`);
       clock += 1000;
-      const message = { id: newId(), raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw, "utf8"), receivedDateTime: receivedDateTime ?? new Date(clock).toISOString() };
+      const message = {
+        id: newId(),
+        raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw, "utf8"),
+        receivedDateTime: receivedDateTime ?? new Date(clock).toISOString(),
+        categories: [],
+      };
       target.messages.push(message);
       return message.id;
     },
@@ -290,8 +328,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     throttle(times, retryAfter, status = 429) {
       for (let i = 0; i < times; i++) throttles.push({ status, retryAfter });
     },
-    breakMessage(id, status) {
-      broken.set(id, status);
+    breakMessage(id, status, { refuseChanges } = {}) {
+      broken.set(id, { status, refuseChanges });
     },
     close: () =>
       new Promise((resolve) => {

@@ -63,5 +63,5 @@ export async function deliver(
 ): Promise<IntakeOutcome> {
   const { body, contentType } = await buildSendGridRequest(raw, mode, options);
   const id = await storeInbound(body, contentType);
-  return processInbound(id);
+  return processInbound(id, { stored: { payload: body, contentType } });
 }

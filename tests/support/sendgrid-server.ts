@@ -1,7 +1,8 @@
 // A local SendGrid-compatible v3 Mail Send server for tests: it checks the payload the way SendGrid does
 // (auth, required fields, ASCII headers) and records what it accepted. Tests choose its answers. E2E tests run
 // it in Playwright's runner process and read what it accepted over HTTP (`inspect`: GET /__test/messages) and
-// script its next answers (`inspect`: POST /__test/fail-next with a JSON array of replies).
+// script its next answers (`inspect`: POST /__test/fail-next with a JSON array of replies, POST /__test/outage
+// with one reply or null).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,9 +21,13 @@ export interface SentMessage {
 
 /**
  * A scripted answer: a status, or a fault — drop the connection, never answer, or accept the mail and never
- * answer (the sender cannot know it went out: the one case where a retry sends a mail twice).
+ * answer (the sender cannot know it went out: the one case where a retry sends a mail twice); or accept the mail
+ * and answer 202 only after `acceptAfterMs` (a send still in flight while the test does something else).
  */
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { fault: "drop" | "hang" | "accept-hang" };
+export type Reply =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { fault: "drop" | "hang" | "accept-hang" }
+  | { acceptAfterMs: number };
 
 export interface FakeSendGrid {
   url: string;
@@ -32,6 +37,9 @@ export interface FakeSendGrid {
   readonly requests: number;
   /** The next requests get these answers (in order) instead of 202. */
   failNext(...replies: Reply[]): void;
+  /** Until `recover()`, every request gets `reply` (after the failNext ones): SendGrid is down. */
+  outage(reply?: Reply): void;
+  recover(): void;
   close(): Promise<void>;
 }
 
@@ -74,11 +82,12 @@ export interface FakeSendGridOptions {
 export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSendGridOptions = {}): Promise<FakeSendGrid> {
   const accepted: SentMessage[] = [];
   const queue: Reply[] = [];
+  let down: Reply | undefined;
   let requests = 0;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const send = (reply: Reply) => {
+    const send = (reply: Exclude<Reply, { acceptAfterMs: number }>) => {
       if ("fault" in reply) {
         if (reply.fault === "drop") req.socket.destroy();
         return; // "hang": the client's timeout has to deal with it
@@ -91,13 +100,18 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       queue.push(...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Reply[]));
       return send({ status: 204 });
     }
+    if (options.inspect && req.method === "POST" && req.url === "/__test/outage") {
+      down = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Reply | null) ?? undefined;
+      return send({ status: 204 });
+    }
     if (req.method !== "POST" || req.url !== "/v3/mail/send") return send({ status: 404, body: { errors: [{ message: "not found" }] } });
     requests++;
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send({ status: 401, body: { errors: [{ message: "The provided authorization grant is invalid, expired, or revoked" }] } });
-    const forced = queue.shift();
+    const forced = queue.shift() ?? down;
     const acceptSilently = !!forced && "fault" in forced && forced.fault === "accept-hang";
-    if (forced && !acceptSilently) return send(forced);
+    const acceptLater = forced && "acceptAfterMs" in forced ? forced.acceptAfterMs : undefined;
+    if (forced && !acceptSilently && !("acceptAfterMs" in forced)) return send(forced);
     let payload: Payload;
     try {
       payload = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -119,6 +133,7 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       messageId,
     });
     if (acceptSilently) return;
+    if (acceptLater !== undefined) await new Promise((resolve) => setTimeout(resolve, acceptLater));
     send({ status: 202, headers: { "x-message-id": messageId } });
   });
   await new Promise<void>((resolve, reject) => {
@@ -134,6 +149,12 @@ export async function startFakeSendGrid(apiKey = "SG.test-key", options: FakeSen
       return requests;
     },
     failNext: (...replies) => queue.push(...replies),
+    outage: (reply = { status: 503, body: { errors: [{ message: "Service Unavailable" }] } }) => {
+      down = reply;
+    },
+    recover: () => {
+      down = undefined;
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

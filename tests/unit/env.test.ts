@@ -174,3 +174,35 @@ describe("development AUTH_SECRET", () => {
     expect(existsSync(dataDir)).toBe(false); // the database itself is not created by reading the config
   });
 });
+
+describe("sign-up settings", () => {
+  const DEV = { NODE_ENV: "development", PGLITE_DATA_DIR: "memory://" } as const;
+
+  it("default to open sign-up and no admins (a local install behaves as before)", () => {
+    expect(parseEnv(DEV)).toMatchObject({ SIGNUP_POLICY: "open", SIGNUP_ALLOWED_DOMAINS: [], ADMIN_EMAILS: [] });
+    expect(parseEnv({ ...DEV, SIGNUP_POLICY: " ", ADMIN_EMAILS: "" }).SIGNUP_POLICY).toBe("open");
+  });
+
+  it("read comma-separated lists, trimmed and lower-cased", () => {
+    const env = parseEnv({ ...DEV, SIGNUP_POLICY: "Domains", SIGNUP_ALLOWED_DOMAINS: " Example.com, @corp.example.org ,,", ADMIN_EMAILS: "Root@Example.com, ops@corp.example.org" });
+    expect(env).toMatchObject({
+      SIGNUP_POLICY: "domains",
+      SIGNUP_ALLOWED_DOMAINS: ["example.com", "corp.example.org"],
+      ADMIN_EMAILS: ["root@example.com", "ops@corp.example.org"],
+    });
+    expect(parseEnv({ ...DEV, SIGNUP_POLICY: "invite" }).SIGNUP_POLICY).toBe("invite");
+  });
+
+  it.each([
+    ["SIGNUP_POLICY must be open, domains or invite", { SIGNUP_POLICY: "closed" }],
+    ["SIGNUP_ALLOWED_DOMAINS must be comma-separated domain names", { SIGNUP_POLICY: "domains", SIGNUP_ALLOWED_DOMAINS: "example.com, not a domain" }],
+    ["ADMIN_EMAILS must be comma-separated email addresses", { ADMIN_EMAILS: "root@example.com root2@example.com" }],
+    ["SIGNUP_ALLOWED_DOMAINS is required when SIGNUP_POLICY=domains", { SIGNUP_POLICY: "domains" }],
+    ["SIGNUP_ALLOWED_DOMAINS is set but SIGNUP_POLICY is open, so the list would be ignored and anyone could sign up", { SIGNUP_ALLOWED_DOMAINS: "example.com" }],
+    ["SIGNUP_ALLOWED_DOMAINS is set but SIGNUP_POLICY is invite", { SIGNUP_POLICY: "invite", SIGNUP_ALLOWED_DOMAINS: "example.com" }],
+  ])("refuse to start on a policy that would not do what it says: %s", (message, vars) => {
+    const error = configError(() => parseEnv({ ...DEV, ...vars }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(message);
+  });
+});

@@ -1,9 +1,9 @@
 // The Microsoft Graph mailbox connector against a local fake of Graph and Entra ID (tests/support/graph-server.ts):
 // the real services cannot be reached from here, so the fake stands in for them — everything else is the real code.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { graphConnector, type GraphConfig } from "@/lib/mail/mailbox/graph";
+import { graphConnector, UNREADABLE_TRIES, type GraphConfig } from "@/lib/mail/mailbox/graph";
 import { retryAfterMs } from "@/lib/mail/mailbox/graph-client";
-import type { MailboxConnector } from "@/lib/mail/mailbox/types";
+import type { FetchedMessage, MailboxConnector, QuarantinedMessage } from "@/lib/mail/mailbox/types";
 import { startFakeGraph, type FakeGraph } from "../support/graph-server";
 
 let graph: FakeGraph;
@@ -37,10 +37,16 @@ function connect(overrides: Partial<GraphConfig> = {}): MailboxConnector {
 
 const mail = (n: number) => `Message-ID: <m${n}@customer.test>\r\nFrom: c${n}@customer.test\r\nSubject: Mail ${n}\r\n\r\nBody ${n}\r\n`;
 
+/** The source of a fetched message (these tests expect no quarantine unless they say so). */
+function bytes(message: FetchedMessage | QuarantinedMessage): Uint8Array {
+  if ("quarantined" in message) throw new Error(`unexpectedly quarantined: ${message.quarantined.reason}`);
+  return message.raw;
+}
+
 async function collect(connector: MailboxConnector, limit = 100, each?: (uid: string) => Promise<void>) {
   const seen: { uid: string; text: string }[] = [];
   for await (const message of connector.messages(limit)) {
-    seen.push({ uid: message.uid, text: Buffer.from(message.raw).toString("utf8") });
+    seen.push({ uid: message.uid, text: Buffer.from(bytes(message)).toString("utf8") });
     await each?.(message.uid);
   }
   return seen;
@@ -69,7 +75,7 @@ describe("listing", () => {
     expect(seen.map((m) => m.uid)).toEqual([1, 2, 3, 4, 5].map((n) => ids.find((x) => x.n === n)!.id));
     const lists = graphCalls(/\/mailFolders\/inbox\/messages$/);
     expect(lists).toHaveLength(3);
-    expect(lists[0].query).toMatchObject({ $orderby: "receivedDateTime asc", $select: "id", $top: "2" });
+    expect(lists[0].query).toMatchObject({ $orderby: "receivedDateTime asc", $select: "id,categories", $top: "2" });
     expect(lists.map((c) => c.query.$skip)).toEqual([undefined, "2", "4"]);
   });
 
@@ -83,7 +89,7 @@ describe("listing", () => {
     const messages = [];
     for await (const message of connect().messages(10)) messages.push(message);
     expect(messages).toHaveLength(1);
-    expect(Buffer.from(messages[0].raw).equals(raw)).toBe(true);
+    expect(Buffer.from(bytes(messages[0])).equals(raw)).toBe(true);
   });
 
   it("yields at most `limit` messages, the oldest, and fetches no more than it yields", async () => {
@@ -124,13 +130,62 @@ describe("listing", () => {
     const seen: string[] = [];
     const error = await failure(
       (async () => {
-        for await (const message of connect().messages(10)) seen.push(Buffer.from(message.raw).toString("utf8").match(/Subject: (.*)/)![1]);
+        for await (const message of connect().messages(10)) seen.push(Buffer.from(bytes(message)).toString("utf8").match(/Subject: (.*)/)![1]);
       })(),
     );
     expect(seen).toEqual(["Mail 1", "Mail 3"]);
     expect(error.message).toContain("could not return 1 message(s)");
     expect(error.message).toContain(bad);
     expect(error.message).toContain("HTTP 500 ErrorInternalServerError");
+    expect(error.message).toContain(`(try 1 of ${UNREADABLE_TRIES})`);
+  });
+
+  it("counts the polls on which a message cannot be read on the message itself, and moves it aside on the third", async () => {
+    const bad = graph.addMessage(mail(1));
+    graph.addMessage(mail(2));
+    graph.breakMessage(bad, 500);
+    /** One poll by a connector of its own (as each cron call makes): what it yielded, and its error. */
+    const poll = async () => {
+      const yielded: (FetchedMessage | QuarantinedMessage)[] = [];
+      const error = await (async () => {
+        for await (const message of connect({ processedFolder: "Done" }).messages(10)) yielded.push(message);
+      })().then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      return { yielded, error };
+    };
+
+    for (const tries of [1, 2]) {
+      const { yielded, error } = await poll();
+      expect(error).toContain(`(try ${tries} of 3)`);
+      expect(yielded.map((m) => "quarantined" in m)).toEqual([false]);
+      expect(graph.folder("inbox")!.find((m) => m.id === bad)!.categories).toEqual([`Service Desk: unreadable (try ${tries})`]);
+    }
+    const third = await poll();
+    expect(third.error).toBeUndefined();
+    const [quarantined] = third.yielded.filter((m): m is QuarantinedMessage => "quarantined" in m);
+    expect(quarantined).toMatchObject({
+      uid: bad,
+      quarantined: { subject: "Mail 1", from: "c1@customer.test", messageId: "<m1@customer.test>" },
+    });
+    expect(quarantined.quarantined.reason).toMatch(
+      /^Microsoft Graph could not return this message on 3 polls: HTTP 500 ErrorInternalServerError: .*It was moved to the folder “Service Desk quarantine” of .*; move it back to inbox to try again\.$/,
+    );
+    expect(graph.folder("Service Desk quarantine")!.map((m) => m.raw.toString())).toEqual([mail(1)]);
+    expect(graph.folder("inbox")!.map((m) => m.raw.toString())).toEqual([mail(2)]);
+    // Behind it, nothing is held up any more.
+    expect(await poll()).toEqual({ yielded: [expect.objectContaining({ raw: expect.any(Uint8Array) })], error: undefined });
+  });
+
+  it("moves an unreadable message aside at once when its try cannot even be counted", async () => {
+    const bad = graph.addMessage(mail(1));
+    graph.breakMessage(bad, 400, { refuseChanges: true });
+    const yielded = [];
+    for await (const message of connect({ quarantineFolder: "Unreadable" }).messages(10)) yielded.push(message);
+    expect(yielded).toMatchObject([{ uid: bad, quarantined: { reason: expect.stringContaining("its tries could not be counted (HTTP 400 ErrorInvalidRequest: ") } }]);
+    expect(graph.folder("Unreadable")).toHaveLength(1);
+    expect(graph.folder("inbox")).toEqual([]);
   });
 
   it("names the status and Graph's error code when the mailbox does not exist", async () => {
@@ -185,8 +240,9 @@ describe("marking done", () => {
     await expect(moving.markDone(id)).resolves.toBeUndefined();
   });
 
-  it("refuses a processed folder that is the folder being read", () => {
-    expect(() => connect({ folder: "Inbox", processedFolder: "inbox" })).toThrow(/must not be the folder being read/);
+  it("refuses a processed or quarantine folder that is the folder being read", () => {
+    expect(() => connect({ folder: "Inbox", processedFolder: "inbox" })).toThrow(/The processed folder \(inbox\) must not be the folder being read/);
+    expect(() => connect({ folder: "Intake", quarantineFolder: "intake" })).toThrow(/The quarantine folder \(intake\) must not be the folder being read/);
   });
 });
 

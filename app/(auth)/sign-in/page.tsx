@@ -16,6 +16,9 @@ const ERRORS: Record<string, string> = {
   OAuthAccountNotLinked: "That email already signs in another way: use the email link instead.",
 };
 
+const SIGN_UP_BY_LINK =
+  "This account cannot sign in here. New accounts start with the email link below, for an invited address or one this instance accepts.";
+
 function safeCallback(value: string | undefined): string {
   // Only same-site paths: an open redirect after sign-in would help phishing.
   return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
@@ -25,7 +28,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
   if (await getActor()) redirect(callbackUrl);
-  const error = params.error ? (ERRORS[params.error] ?? "Sign-in failed. Try again.") : undefined;
+  // Refused by the sign-up policy (OAuth newcomers): say how an account is made here instead.
+  const accessDenied = env().SIGNUP_POLICY === "open" ? ERRORS.AccessDenied : SIGN_UP_BY_LINK;
+  const error = params.error ? (params.error === "AccessDenied" ? accessDenied : (ERRORS[params.error] ?? "Sign-in failed. Try again.")) : undefined;
   return (
     <Card className="p-6">
       <h1 className="text-lg font-semibold">Sign in</h1>

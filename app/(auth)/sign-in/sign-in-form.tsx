@@ -31,8 +31,9 @@ export function SignInForm({ callbackUrl, error, oauth, devMailbox }: Props) {
       <div className="space-y-3 text-sm" role="status">
         <p className="font-medium text-slate-900">Check your email</p>
         <p className="text-slate-600">
-          We sent a sign-in link to <strong>{sentTo}</strong>. It works once and expires in 30 minutes.
+          If <strong>{sentTo}</strong> may sign in here, a sign-in link is on its way. It works once and expires in 30 minutes.
         </p>
+        <p className="text-slate-600">Nothing after a few minutes? Look in your spam folder; a few links an hour are sent to one address.</p>
         {devMailbox && (
           <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-800">
             Development: no mail is really sent. Open the <Link className="font-medium underline" href="/dev/mailbox">dev mailbox</Link> to find the link.

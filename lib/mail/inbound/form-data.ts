@@ -15,6 +15,9 @@ export interface FormPart {
   bytes: Uint8Array;
 }
 
+/** Form parts read at most (SendGrid posts ~15 fields plus one per attachment); the rest is not read. */
+export const MAX_FORM_PARTS = 1000;
+
 /** `boundary` parameter of a multipart Content-Type, or undefined. */
 export function boundaryOf(contentType: string): string | undefined {
   const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
@@ -110,6 +113,11 @@ export function parseMultipartFormData(body: Uint8Array, contentType: string, wa
   }
   let closed = false;
   while (position >= 0) {
+    if (parts.length >= MAX_FORM_PARTS) {
+      warnings.push(`form body: more than ${MAX_FORM_PARTS} parts; the rest was not read`);
+      closed = true;
+      break;
+    }
     let cursor = position + delimiter.length;
     if (body[cursor] === 0x2d && body[cursor + 1] === 0x2d) {
       closed = true;

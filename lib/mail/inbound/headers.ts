@@ -87,6 +87,126 @@ export function locateHeaderBlock(bytes: Uint8Array, warnings: string[]): Header
   return { start, end: bytes.length, bodyStart: bytes.length };
 }
 
+/** What a top-level header block may hold; past these, fields are cut or left out (see boundHeaderBlock). */
+export const HEADER_LIMITS = {
+  /** Fields kept at most (real mail has 20–100). */
+  maxFields: 500,
+  /** A longer field keeps its first and last halves (a References list keeps its root and latest ids). */
+  maxFieldBytes: 16 * 1024,
+  /** The whole block. */
+  maxBlockBytes: 256 * 1024,
+  /** All address fields together: postal-mime's address parser costs up to ~1.5 µs a byte. */
+  maxAddressBytes: 32 * 1024,
+};
+
+// Fields postal-mime or this module run the address parser on.
+const ADDRESS_FIELDS = new Set(["from", "sender", "reply-to", "to", "cc", "bcc", "delivered-to", "return-path"]);
+
+/** Index of the first byte at or after `i` that does not continue a UTF-8 sequence. */
+function sequenceStart(bytes: Uint8Array, i: number, forward: boolean): number {
+  while (i > 0 && i < bytes.length && (bytes[i] & 0xc0) === 0x80) i += forward ? 1 : -1;
+  return i;
+}
+
+/** `field` (one unfolded-to-be field, line breaks included) cut to its first and last `half` bytes, folded. */
+function cutField(field: Uint8Array, half: number): Uint8Array {
+  const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+  // Cut at whitespace near the limits when there is some, so words and ids stay whole.
+  let headEnd = half;
+  for (let i = half; i > half - 512 && i > 0; i--)
+    if (isBlank(field[i])) {
+      headEnd = i;
+      break;
+    }
+  let tailStart = field.length - half;
+  for (let i = tailStart; i < tailStart + 512 && i < field.length; i++)
+    if (isBlank(field[i])) {
+      tailStart = i;
+      break;
+    }
+  headEnd = sequenceStart(field, headEnd, false);
+  tailStart = sequenceStart(field, tailStart, true);
+  let tailEnd = field.length;
+  while (tailEnd > tailStart && (field[tailEnd - 1] === 0x0a || field[tailEnd - 1] === 0x0d)) tailEnd--;
+  const head = field.subarray(0, headEnd);
+  const tail = field.subarray(tailStart, tailEnd);
+  const out = new Uint8Array(head.length + 3 + tail.length + 2);
+  out.set(head);
+  out.set([0x0d, 0x0a, 0x20], head.length);
+  // Continuation bytes must not start a line at the margin: the fold above starts it with a space.
+  let offset = head.length + 3;
+  for (const byte of tail) out[offset++] = byte === 0x0d || byte === 0x0a ? 0x20 : byte;
+  out.set([0x0d, 0x0a], offset);
+  return out;
+}
+
+/**
+ * The message with its top-level header block within HEADER_LIMITS, or undefined when it already is. Fields
+ * over maxFieldBytes keep their first and last halves; fields past the other limits are left out (and said
+ * so in `warnings`). postal-mime and this module then read a bounded block: one 2 MB `To:` line took minutes.
+ */
+export function boundHeaderBlock(bytes: Uint8Array, location: HeaderBlockLocation, warnings: string[]): Uint8Array | undefined {
+  if (location.end - location.start <= HEADER_LIMITS.maxFieldBytes) return undefined;
+  const fields: { start: number; end: number }[] = [];
+  let position = location.start;
+  while (position < location.end) {
+    const line = readLine(bytes, position);
+    const next = Math.min(line.next, location.end);
+    const continuation = bytes[line.start] === 0x20 || bytes[line.start] === 0x09;
+    if (continuation && fields.length) fields[fields.length - 1].end = next;
+    else fields.push({ start: line.start, end: next });
+    position = line.next;
+  }
+  const kept: Uint8Array[] = [];
+  let blockBytes = 0;
+  let addressBytes = 0;
+  let cut = 0;
+  let dropped = 0;
+  for (const { start, end } of fields) {
+    let field = bytes.subarray(start, end);
+    if (kept.length >= HEADER_LIMITS.maxFields || blockBytes >= HEADER_LIMITS.maxBlockBytes) {
+      dropped++;
+      continue;
+    }
+    if (field.length > HEADER_LIMITS.maxFieldBytes) {
+      field = cutField(field, HEADER_LIMITS.maxFieldBytes / 2);
+      cut++;
+    }
+    const colon = field.indexOf(0x3a);
+    const name = colon > 0 ? bytesToBinaryString(field.subarray(0, Math.min(colon, 64))).trim().toLowerCase() : "";
+    if (ADDRESS_FIELDS.has(name)) {
+      if (addressBytes + field.length > HEADER_LIMITS.maxAddressBytes) {
+        dropped++;
+        continue;
+      }
+      addressBytes += field.length;
+    }
+    if (blockBytes + field.length > HEADER_LIMITS.maxBlockBytes) {
+      dropped++;
+      continue;
+    }
+    kept.push(field);
+    blockBytes += field.length;
+  }
+  if (!cut && !dropped) return undefined;
+  if (cut) warnings.push(`${cut} header field(s) over ${HEADER_LIMITS.maxFieldBytes / 1024} KB cut to their first and last part`);
+  if (dropped) warnings.push(`${dropped} header field(s) left out (over the limits for header fields)`);
+  // Every field but the block's last ends with its line break; `rest` starts with that last line's break,
+  // then the blank line and the body. Drop that break when the last kept field brings its own.
+  const last = kept[kept.length - 1];
+  let rest = bytes.subarray(location.end);
+  if (last && last[last.length - 1] === 0x0a) rest = rest.subarray(rest[0] === 0x0d && rest[1] === 0x0a ? 2 : rest[0] === 0x0a ? 1 : 0);
+  const out = new Uint8Array(location.start + blockBytes + rest.length);
+  out.set(bytes.subarray(0, location.start));
+  let offset = location.start;
+  for (const field of kept) {
+    out.set(field, offset);
+    offset += field.length;
+  }
+  out.set(rest, offset);
+  return out;
+}
+
 /** Charset to read raw 8-bit header bytes with: the message's own when it names one we know, else none. */
 async function headerFallbackCharset(contentTypeRaw: string | undefined): Promise<string | undefined> {
   const match = /charset\s*=\s*"?([^";\s]+)/i.exec(contentTypeRaw ?? "");
@@ -275,8 +395,18 @@ export async function encodedWordsAsUtf8(input: string, warnings: string[], what
 /**
  * Message-IDs from Message-ID / In-Reply-To / References values, without angle brackets, in order, without
  * duplicates. Accepts whitespace- or comma-separated lists, a list wrapped in quotes (Exchange), and bare ids.
+ * Of more than MAX_MESSAGE_IDS, the first and the latest are kept.
  */
 export function parseMessageIds(values: readonly string[]): string[] {
+  const ids = messageIdsOf(values);
+  // A thread's root and its latest ids are what threading needs; a list of thousands is not mail.
+  return ids.length > MAX_MESSAGE_IDS ? [ids[0], ...ids.slice(ids.length - MAX_MESSAGE_IDS + 1)] : ids;
+}
+
+/** Ids kept from one header (References of a long thread hold ~1 per message). */
+export const MAX_MESSAGE_IDS = 100;
+
+function messageIdsOf(values: readonly string[]): string[] {
   const ids: string[] = [];
   for (const value of values) {
     const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((m) => m[1].replace(/\s+/g, ""));
@@ -316,10 +446,108 @@ export function parseAddresses(values: readonly string[]): MailAddress[] {
     }
     // Broken headers (e.g. "To: Desk <a@b.c>Accept-Language: en" from a mangling relay) defeat the
     // RFC 5322 parser; still pick out what is plainly an address rather than lose the recipient.
-    if (!found.length)
-      for (const match of value.matchAll(/<([^<>\s@]+@[^<>\s@]+)>|([^\s<>"(),;:@]+@[a-z0-9.-]+[a-z0-9])/gi))
-        found.push({ address: (match[1] ?? match[2]).toLowerCase() });
+    if (!found.length) for (const address of looseAddresses(value)) found.push({ address: address.toLowerCase() });
     out.push(...found);
   }
   return out;
+}
+
+// Character classes of the address scanners below, as lookup tables over char codes (all non-ASCII code
+// units belong to the negated classes).
+const charClass = (excluded: string) => {
+  const table = new Uint8Array(128).fill(1);
+  for (const c of excluded) table[c.charCodeAt(0)] = 0;
+  for (const c of [9, 10, 11, 12, 13, 32]) table[c] = 0;
+  return (code: number) => code >= 128 ? code !== 0xa0 && code !== 0x1680 && !(code >= 0x2000 && code <= 0x200a) &&
+    code !== 0x2028 && code !== 0x2029 && code !== 0x202f && code !== 0x205f && code !== 0x3000 && code !== 0xfeff : table[code] === 1;
+};
+const inBracketed = charClass("<>@"); // [^<>\s@]
+const inLooseLocal = charClass('<>"(),;:@'); // [^\s<>"(),;:@]
+const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+const isAlnum = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
+
+/**
+ * What `/<([^<>\s@]+@[^<>\s@]+)>|([^\s<>"(),;:@]+@[a-z0-9.-]+[a-z0-9])/gi` finds (group 1 or 2 of each match),
+ * in time linear in the text: the regex retried its greedy local part from every position of a long run
+ * without an `@` (a 64 KB header: 8 s). tests/unit/hostile-scanners.test.ts compares the two.
+ */
+export function looseAddresses(value: string): string[] {
+  const found: string[] = [];
+  const n = value.length;
+  let p = 0;
+  while (p < n) {
+    const c = value.charCodeAt(p);
+    if (c === 60 /* < */) {
+      let x = p + 1;
+      while (x < n && inBracketed(value.charCodeAt(x))) x++;
+      if (x > p + 1 && value.charCodeAt(x) === 64) {
+        let y = x + 1;
+        while (y < n && inBracketed(value.charCodeAt(y))) y++;
+        if (y > x + 1 && value.charCodeAt(y) === 62) {
+          found.push(value.slice(p + 1, y));
+          p = y + 1;
+          continue;
+        }
+      }
+      p++;
+      continue;
+    }
+    if (!inLooseLocal(c)) {
+      p++;
+      continue;
+    }
+    // A local part is the whole run of its characters (they exclude `@`), so every start in the run needs
+    // the `@` right after it: try once, then skip the run.
+    let q = p;
+    while (q < n && inLooseLocal(value.charCodeAt(q))) q++;
+    if (value.charCodeAt(q) === 64) {
+      let e = q + 1;
+      while (e < n && isDomainChar(value.charCodeAt(e))) e++;
+      let k = e - 1;
+      while (k >= q + 2 && !isAlnum(value.charCodeAt(k))) k--;
+      if (k >= q + 2) {
+        found.push(value.slice(p, k + 1));
+        p = k + 1;
+        continue;
+      }
+    }
+    p = q;
+  }
+  return found;
+}
+
+const inRoutingLocal = charClass('<>,;:"'); // [^\s<>,;:"]
+const inRoutingDomain = charClass('<>,;"'); // [^\s<>,;"]
+
+/**
+ * What `/[^\s<>,;:"]+@[^\s<>,;"]+/g` matches, in linear time (the regex is quadratic in a run of local-part
+ * characters without a usable `@`). For the address headers routing searches (Delivered-To and the like).
+ */
+export function addressesInText(value: string): string[] {
+  const found: string[] = [];
+  const n = value.length;
+  let p = 0;
+  while (p < n) {
+    if (!inRoutingLocal(value.charCodeAt(p))) {
+      p++;
+      continue;
+    }
+    // The local part may contain `@`: the regex backtracks to the last `@` of the run that has a domain
+    // character after it, and the domain then runs as far as domain characters go.
+    let r = p;
+    let at = -1;
+    while (r < n && inRoutingLocal(value.charCodeAt(r))) {
+      if (value.charCodeAt(r) === 64 && r > p && r + 1 < n && inRoutingDomain(value.charCodeAt(r + 1))) at = r;
+      r++;
+    }
+    if (at < 0) {
+      p = r;
+      continue;
+    }
+    let e = at + 1;
+    while (e < n && inRoutingDomain(value.charCodeAt(e))) e++;
+    found.push(value.slice(p, e));
+    p = e;
+  }
+  return found;
 }

@@ -7,7 +7,7 @@ import type { InboundAttachment, InboundMessage, MailAddress } from "./types";
 import { decodeText, decodeUtf8Lenient } from "./charset";
 import { parseMultipartFormData } from "./form-data";
 import { parseAddresses } from "./headers";
-import { SIGNATURE_TYPES, parseRawMime } from "./parse-mime";
+import { MAX_ATTACHMENTS, SIGNATURE_TYPES, parseRawMime } from "./parse-mime";
 
 /** One form field: raw bytes, plus its text when the caller already decoded it (FormData). */
 interface Field {
@@ -209,9 +209,14 @@ function readAttachments(
   const info = isRecord(infoJson) ? infoJson : {};
   if (infoJson !== undefined && !isRecord(infoJson)) warnings.push("attachment-info: not a JSON object; ignored");
 
+  // The first field of each name (a Set: findIndex per field was quadratic in thousands of fields).
+  const seen = new Set<string>();
   const files = fields
-    .filter((f) => /^attachment\d+$/.test(f.name))
-    .filter((f, i, all) => all.findIndex((other) => other.name === f.name) === i)
+    .filter((f) => {
+      if (!/^attachment\d+$/.test(f.name) || seen.has(f.name)) return false;
+      seen.add(f.name);
+      return true;
+    })
     .sort((a, b) => Number(a.name.slice(10)) - Number(b.name.slice(10)));
 
   const countField = field("attachments");
@@ -220,10 +225,15 @@ function readAttachments(
     warnings.push(`attachments: announced ${Number.isNaN(count) ? "a non-number" : count}, received ${files.length}`);
 
   const attachments: InboundAttachment[] = [];
+  let dropped = 0;
   for (const file of files) {
     const meta = isRecord(info[file.name]) ? (info[file.name] as Record<string, unknown>) : {};
     const contentType = (str(meta.type) ?? file.contentType ?? "application/octet-stream").split(";")[0].trim().toLowerCase();
     if (SIGNATURE_TYPES.has(contentType)) continue;
+    if (attachments.length >= MAX_ATTACHMENTS) {
+      dropped++;
+      continue;
+    }
     const contentId = str(meta["content-id"])?.replace(/^<|>$/g, "").trim() || undefined;
     const content = file.bytes.slice();
     attachments.push({
@@ -236,5 +246,6 @@ function readAttachments(
       disposition: contentId ? "inline" : "attachment",
     });
   }
+  if (dropped) warnings.push(`more than ${MAX_ATTACHMENTS} attachments; ${dropped} were left out`);
   return attachments;
 }

@@ -1,7 +1,8 @@
 // Microsoft Graph mailbox connector (client credentials): lists the mailbox folder, fetches each message's
-// MIME source, and moves or deletes a message once it is stored. HTTP, token and throttling: graph-client.ts.
+// MIME source, and moves or deletes a message once it is stored; a message Graph keeps failing to return is
+// moved aside to a quarantine folder. HTTP, token and throttling: graph-client.ts.
 import { abortableSleep, describeFailure, GraphClient, RETRYABLE } from "./graph-client";
-import type { FetchedMessage, MailboxConnector } from "./types";
+import type { FetchedMessage, MailboxConnector, QuarantinedMessage } from "./types";
 
 export interface GraphConfig {
   tenantId: string;
@@ -16,6 +17,11 @@ export interface GraphConfig {
    * missing), or a well-known folder name such as `archive`. Undefined = delete it (Graph moves it to Deleted Items).
    */
   processedFolder?: string;
+  /**
+   * Where a message goes that Graph could not return on UNREADABLE_TRIES polls: the display name of a top-level
+   * folder (created on first use). Default `Service Desk quarantine`.
+   */
+  quarantineFolder?: string;
   pollIntervalMs: number;
   /** e.g. https://login.microsoftonline.com — overridable for tests. */
   authorityHost: string;
@@ -46,6 +52,16 @@ const WELL_KNOWN_FOLDERS = new Set([
 
 const seg = encodeURIComponent;
 
+/**
+ * Polls on which Graph may fail to return a message before it is quarantined. The count is kept on the message
+ * itself, as an Outlook category (`Service Desk: unreadable (try 2)`), so every poller — the worker, or a cron
+ * call on a fresh serverless instance — adds to the same count.
+ */
+export const UNREADABLE_TRIES = 3;
+const TRY_CATEGORY = /^Service Desk: unreadable \(try (\d+)\)$/;
+const tryCategory = (tries: number) => `Service Desk: unreadable (try ${tries})`;
+const DEFAULT_QUARANTINE_FOLDER = "Service Desk quarantine";
+
 /** The stored mail's `source` and the poll lock's name (one Graph mailbox can be configured, so no folder). */
 export function graphSource(config: Pick<GraphConfig, "mailbox">): string {
   return `graph:${config.mailbox}`;
@@ -56,8 +72,10 @@ const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 export function graphConnector(config: GraphConfig): MailboxConnector {
   const processed = config.processedFolder?.trim() || undefined;
-  if (processed && processed.toLowerCase() === config.folder.trim().toLowerCase())
-    throw new Error(`The processed folder (${processed}) must not be the folder being read.`);
+  const quarantine = config.quarantineFolder?.trim() || DEFAULT_QUARANTINE_FOLDER;
+  for (const [what, name] of [["processed", processed], ["quarantine", quarantine]] as const)
+    if (name && name.toLowerCase() === config.folder.trim().toLowerCase())
+      throw new Error(`The ${what} folder (${name}) must not be the folder being read.`);
 
   const closed = new AbortController();
   const client = new GraphClient({
@@ -75,35 +93,39 @@ export function graphConnector(config: GraphConfig): MailboxConnector {
   const pageSize = Math.min(Math.max(1, config.pageSize ?? 50), 1000);
 
   /**
-   * The ids of the oldest `limit` messages, all listed before any is handed out: Graph pages with $skip, so
-   * following a nextLink after the poller has moved earlier messages out would skip as many unseen ones.
+   * The oldest `limit` messages (id and categories), all listed before any is handed out: Graph pages with
+   * $skip, so following a nextLink after the poller has moved earlier messages out would skip as many unseen ones.
    */
-  async function listIds(limit: number): Promise<string[]> {
-    const ids: string[] = [];
+  async function list(limit: number): Promise<{ id: string; categories: string[] }[]> {
+    const listed = new Map<string, string[]>();
     const query = new URLSearchParams({
       $orderby: "receivedDateTime asc",
-      $select: "id",
+      $select: "id,categories",
       $top: String(Math.min(pageSize, limit)),
     });
     let next: string | undefined = `${user}/mailFolders/${seg(config.folder)}/messages?${query}`;
-    while (next && ids.length < limit) {
+    while (next && listed.size < limit) {
       const response = await client.request("GET", next);
-      const page = (await response.json()) as { value?: { id?: unknown }[]; "@odata.nextLink"?: unknown };
-      for (const item of page.value ?? []) if (typeof item.id === "string" && !ids.includes(item.id)) ids.push(item.id);
+      const page = (await response.json()) as { value?: { id?: unknown; categories?: unknown }[]; "@odata.nextLink"?: unknown };
+      for (const item of page.value ?? [])
+        if (typeof item.id === "string" && !listed.has(item.id))
+          listed.set(item.id, Array.isArray(item.categories) ? item.categories.filter((c): c is string => typeof c === "string") : []);
       next = typeof page["@odata.nextLink"] === "string" ? page["@odata.nextLink"] : undefined;
     }
-    return ids.slice(0, limit);
+    return [...listed].slice(0, limit).map(([id, categories]) => ({ id, categories }));
   }
 
   /** Whole-mailbox trouble (credentials, permissions, throttling) ends the poll; anything else concerns one message. */
   const perMessage = (status: number) => status !== 403 && !RETRYABLE.has(status);
 
-  let processedId: Promise<string> | undefined;
+  const folderIds = new Map<string, Promise<string>>();
 
-  /** The processed folder's id: looked up by display name once per connector, created when missing. */
-  function processedFolderId(name: string): Promise<string> {
+  /** A folder's id (processed, quarantine): looked up by display name once per connector, created when missing. */
+  function folderId(name: string): Promise<string> {
     if (WELL_KNOWN_FOLDERS.has(name.toLowerCase())) return Promise.resolve(name.toLowerCase());
-    processedId ??= (async () => {
+    const known = folderIds.get(name);
+    if (known) return known;
+    const lookup = (async () => {
       const find = async () => {
         const query = new URLSearchParams({ $filter: `displayName eq ${odataString(name)}`, $select: "id,displayName" });
         const response = await client.request("GET", `${user}/mailFolders?${query}`);
@@ -122,36 +144,98 @@ export function graphConnector(config: GraphConfig): MailboxConnector {
       if (typeof id !== "string") throw new Error(`Microsoft Graph did not return an id for the folder ${name}.`);
       return id;
     })();
-    processedId.catch(() => (processedId = undefined));
-    return processedId;
+    folderIds.set(name, lookup);
+    lookup.catch(() => folderIds.delete(name));
+    return lookup;
   }
 
-  async function moveTo(uid: string, name: string): Promise<"moved" | "not_found"> {
-    const destinationId = await processedFolderId(name);
+  async function moveTo(uid: string, name: string, retried = false): Promise<"moved" | "not_found"> {
+    const destinationId = await folderId(name);
     const response = await client.request("POST", `${user}/messages/${seg(uid)}/move`, {
       json: { destinationId },
       accept: (status) => status === 404,
     });
     await response.body?.cancel();
-    return response.status === 404 ? "not_found" : "moved";
+    if (response.status !== 404) return "moved";
+    // 404 is either the message (already moved away) or a folder deleted since we looked it up: look it up again.
+    if (!retried) {
+      folderIds.delete(name);
+      return moveTo(uid, name, true);
+    }
+    return "not_found";
+  }
+
+  /** What the mail log can show of a message Graph cannot return whole (best effort: it may fail too). */
+  async function about(uid: string): Promise<Omit<QuarantinedMessage["quarantined"], "reason">> {
+    try {
+      const response = await client.request("GET", `${user}/messages/${seg(uid)}?${new URLSearchParams({ $select: "subject,from,internetMessageId" })}`, { accept: perMessage });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return {};
+      }
+      const json = (await response.json()) as { subject?: unknown; internetMessageId?: unknown; from?: { emailAddress?: { address?: unknown } } };
+      const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+      return { subject: text(json.subject), messageId: text(json.internetMessageId), from: text(json.from?.emailAddress?.address) };
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * A message Graph did not return: counted on the message, or — on its UNREADABLE_TRIES-th poll, or when even
+   * the count cannot be written — moved to the quarantine folder. The quarantined message, or why it stays.
+   */
+  async function unreadable(uid: string, categories: string[], failure: string): Promise<QuarantinedMessage | string> {
+    const tries = Math.max(0, ...categories.map((c) => Number(TRY_CATEGORY.exec(c)?.[1] ?? 0))) + 1;
+    let countError = "";
+    if (tries < UNREADABLE_TRIES) {
+      // Throttling or a permission problem throws (the whole poll fails, as for any request); a refusal that
+      // concerns this message means its tries cannot be counted.
+      const response = await client.request("PATCH", `${user}/messages/${seg(uid)}`, {
+        json: { categories: [...categories.filter((c) => !TRY_CATEGORY.test(c)), tryCategory(tries)] },
+        accept: perMessage,
+      });
+      if (response.ok) {
+        await response.body?.cancel();
+        return `${uid}: ${failure} (try ${tries} of ${UNREADABLE_TRIES})`;
+      }
+      countError = await describeFailure(response);
+    }
+    const where = `the folder “${quarantine}” of ${config.mailbox}`;
+    const found = await about(uid);
+    try {
+      if ((await moveTo(uid, quarantine)) === "not_found") return `${uid}: ${failure} (and it is gone now)`;
+    } catch (error) {
+      return `${uid}: ${failure}; moving it to ${where} failed too: ${(error as Error).message}`;
+    }
+    const why = countError ? `and its tries could not be counted (${countError})` : `on ${tries} polls`;
+    return {
+      uid,
+      quarantined: {
+        reason: `Microsoft Graph could not return this message ${why}: ${failure}. It was moved to ${where}; move it back to ${config.folder} to try again.`,
+        ...found,
+      },
+    };
   }
 
   return {
     source: graphSource(config),
 
-    async *messages(limit: number): AsyncIterable<FetchedMessage> {
+    async *messages(limit: number): AsyncIterable<FetchedMessage | QuarantinedMessage> {
       if (!(limit > 0)) return;
-      const ids = await listIds(limit);
       const failures: string[] = [];
-      for (const id of ids) {
+      for (const { id, categories } of await list(limit)) {
         const response = await client.request("GET", `${user}/messages/${seg(id)}/$value`, { accept: perMessage });
         if (response.ok) {
           yield { uid: id, raw: new Uint8Array(await response.arrayBuffer()) };
         } else if (response.status === 404) {
           await response.body?.cancel(); // moved or deleted since it was listed: nothing to do
         } else {
-          // One message Graph cannot serve must not hold up the ones behind it; report it once the rest is done.
-          failures.push(`${id}: ${await describeFailure(response)}`);
+          // One message Graph cannot serve must not hold up the ones behind it: counted (the poll reports it once
+          // the rest is done), and moved aside after a few polls.
+          const outcome = await unreadable(id, categories, await describeFailure(response));
+          if (typeof outcome === "string") failures.push(outcome);
+          else yield outcome;
         }
       }
       if (failures.length)
@@ -164,10 +248,7 @@ export function graphConnector(config: GraphConfig): MailboxConnector {
         await response.body?.cancel();
         return; // 404: already gone, which is what we wanted
       }
-      if ((await moveTo(uid, processed)) === "moved") return;
-      // 404 is either the message (already moved away: fine) or a processed folder deleted since we looked it up.
-      processedId = undefined;
-      await moveTo(uid, processed);
+      await moveTo(uid, processed); // not found: already moved away, which is what we wanted
     },
 
     async waitForMail(signal: AbortSignal): Promise<void> {

@@ -7,14 +7,14 @@ import { db } from "@/lib/db/client";
 import { processAlive } from "@/lib/db/embedded-lock";
 import { MAX_INBOUND_BYTES, processInbound, storeInbound, storeOversized, type IntakeOutcome } from "@/lib/service-desk/intake";
 import { describeImapError } from "./imap";
-import type { MailboxConnector } from "./types";
+import type { MailboxConnector, QuarantinedMessage } from "./types";
 
 export interface PollOptions {
   /** At most this many messages in this poll (the cron route's bound). */
   limit?: number;
   /** How often this mailbox is meant to be polled; /api/health reports it after 3 of these without success. */
   intervalSeconds?: number;
-  /** How long the lease lasts without renewal; renewed after every message. */
+  /** How long the lease lasts without renewal; renewed every third of it while the poll runs. */
   leaseMs?: number;
 }
 
@@ -77,6 +77,58 @@ async function renew(source: string, holder: string, leaseMs: number): Promise<b
   return count === 1;
 }
 
+/**
+ * Renews the lease every third of its length while a poll runs — a slow message (a big download, a throttled
+ * server, a slow database) must not let a second poller in. `lost` once another poller holds it; a renewal the
+ * database fails is tried again at the next tick (the lease has two more in it).
+ */
+function keepLease(source: string, holder: string, leaseMs: number) {
+  let lost = false;
+  let renewing: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    renewing ??= renew(source, holder, leaseMs)
+      .then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        (error: unknown) => console.error(`mailbox ${source}: renewing the poll lease failed:`, error),
+      )
+      .finally(() => (renewing = undefined));
+  }, leaseMs / 3);
+  return {
+    get lost() {
+      return lost;
+    },
+    async stop() {
+      clearInterval(timer);
+      await renewing;
+    },
+  };
+}
+
+/**
+ * A message the connector quarantined (the source could not hand it over): recorded as ignored with the
+ * reason, so the mail log shows it and what to do. Nothing of it could be read, so nothing is stored to replay.
+ */
+async function recordQuarantined(source: string, { quarantined }: QuarantinedMessage): Promise<IntakeOutcome> {
+  const row = await db().inboundEmail.create({
+    data: {
+      payload: new Uint8Array(0),
+      payloadContentType: "message/rfc822",
+      size: 0,
+      source,
+      status: "ignored",
+      reason: quarantined.reason.slice(0, 2000),
+      processedAt: new Date(),
+      messageId: quarantined.messageId?.slice(0, 998) ?? null,
+      fromAddress: quarantined.from?.slice(0, 320) ?? null,
+      subject: quarantined.subject?.slice(0, 998) ?? null,
+    },
+    select: { id: true },
+  });
+  return { status: "ignored", inboundEmailId: row.id, issueIid: null, reason: quarantined.reason, outboxIds: [] };
+}
+
 export function describePollError(error: unknown): string {
   return describeImapError(error).slice(0, 2000);
 }
@@ -94,8 +146,16 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
   if (!(await acquire(source, holder, options.intervalSeconds ?? 60, leaseMs))) return { ...result, status: "busy" };
 
   let failed = 0;
+  const lease = keepLease(source, holder, leaseMs);
   try {
     for await (const message of connector.messages(limit)) {
+      // Another poller has the mailbox now: this message is left to it.
+      if (lease.lost) throw new Error("The poll lease was lost (another poller took the mailbox over).");
+      if ("quarantined" in message) {
+        // Already moved aside by the connector.
+        result.outcomes.push(await recordQuarantined(source, message));
+        continue;
+      }
       if (message.raw.byteLength > MAX_INBOUND_BYTES) {
         // Too large to take in: recorded (headers only), then cleared, so it cannot block the mail behind it.
         result.outcomes.push(await storeOversized(message.raw, source));
@@ -123,28 +183,28 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
       if (outcome.status === "failed") failed++;
       // The connection is likely gone: stop here; the stored mail is safe and the next poll starts afresh.
       if (clearError) throw clearError;
-      if (!(await renew(source, holder, leaseMs))) throw new Error("The poll lease was lost (the poll took longer than the lease).");
     }
     result.more = result.outcomes.length >= limit;
   } catch (error) {
     result.status = "error";
     result.error = describePollError(error);
+  } finally {
+    await lease.stop();
   }
 
   const now = new Date();
   const taken = result.outcomes.length;
-  await db().mailboxPoll.updateMany({
-    where: { source, lockedBy: holder },
-    data: {
-      lockedBy: null,
-      lockedUntil: null,
-      totalMessages: { increment: taken },
-      totalFailed: { increment: failed },
-      ...(result.status === "ok"
-        ? { lastSuccessAt: now, lastMessages: taken, consecutiveFailures: 0 }
-        : { lastError: result.error, lastErrorAt: now, consecutiveFailures: { increment: 1 } }),
-    },
-  });
+  const outcome = {
+    totalMessages: { increment: taken },
+    totalFailed: { increment: failed },
+    ...(result.status === "ok"
+      ? { lastSuccessAt: now, lastMessages: taken, consecutiveFailures: 0 }
+      : { lastError: result.error, lastErrorAt: now, consecutiveFailures: { increment: 1 } }),
+  };
+  const { count } = await db().mailboxPoll.updateMany({ where: { source, lockedBy: holder }, data: { lockedBy: null, lockedUntil: null, ...outcome } });
+  // The lease was lost meanwhile: what this poll did (and its error) is recorded all the same; the lock is the
+  // other poller's.
+  if (count === 0) await db().mailboxPoll.updateMany({ where: { source }, data: outcome });
   return result;
 }
 

@@ -10,6 +10,15 @@ export interface FetchedMessage {
   raw: Uint8Array;
 }
 
+/**
+ * A message the source keeps failing to hand over, which the connector has moved aside (quarantined) so it no
+ * longer fails every poll: the poller records it as ignored, with the reason, and goes on.
+ */
+export interface QuarantinedMessage {
+  uid: string;
+  quarantined: { reason: string; messageId?: string; from?: string; subject?: string };
+}
+
 export interface MailboxConnector {
   /** For logs and the stored mail's `source`, e.g. `imap:support@example.com/INBOX` or `graph:support@example.com`. */
   readonly source: string;
@@ -17,7 +26,7 @@ export interface MailboxConnector {
    * Every message still in the source folder, oldest first — never a date window, so nothing is skipped.
    * Yields at most `limit` messages (one bounded poll for serverless callers).
    */
-  messages(limit: number): AsyncIterable<FetchedMessage>;
+  messages(limit: number): AsyncIterable<FetchedMessage | QuarantinedMessage>;
   /** Called only after the message is stored: move it to the processed folder, or delete/expunge it. */
   markDone(uid: string): Promise<void>;
   /** Waits until new mail may have arrived (IMAP IDLE, or sleeping for the poll interval), or until `signal` aborts. */

@@ -1,8 +1,10 @@
 // The long-running mailbox worker (`npm run worker`): one loop per configured mailbox — poll, deliver what the
 // poll queued, then wait for mail (IMAP IDLE, or Graph's poll interval) — reconnecting with exponential
-// backoff after a failure, plus a loop that drains the outbox. Stops cleanly when its signal aborts.
+// backoff after a failure, plus a loop that drains the outbox and one that finishes stored mail an interrupted
+// processing left behind. Stops cleanly when its signal aborts.
 import { env } from "@/lib/env";
 import { deliverOutbox } from "@/lib/mail/outbox";
+import { recoverInbound } from "@/lib/service-desk/recovery";
 import { connectorFor, mailboxConfigs, type MailboxConfig } from "./config";
 import { describePollError, pollMailbox, summarizePoll } from "./poll";
 import type { MailboxConnector } from "./types";
@@ -18,6 +20,8 @@ export interface WorkerOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   outboxIntervalMs?: number;
+  /** How often stored mail left unfinished is looked for (lib/service-desk/recovery.ts). */
+  recoveryIntervalMs?: number;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -81,6 +85,22 @@ async function outboxLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
   }
 }
 
+/** Stored mail an interrupted processing left unfinished (webhook or mailbox), taken up again. */
+async function recoveryLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
+  const { signal, log } = options;
+  while (!signal.aborted) {
+    try {
+      const result = await recoverInbound({ limit: 50 });
+      if (result.processed > 0) log(`inbound: finished ${result.processed} interrupted mail(s) ${JSON.stringify(result.outcomes)}`);
+      if (result.outboxIds.length) await deliverOutbox({ ids: result.outboxIds });
+      if (result.more) continue;
+    } catch (error) {
+      log(`inbound recovery: ${describePollError(error)}`);
+    }
+    await pause(options.recoveryIntervalMs, signal);
+  }
+}
+
 /** Runs until `signal` aborts; then finishes the poll in progress, closes the connections and resolves. */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const settings = {
@@ -89,11 +109,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     backoffMs: 1_000,
     maxBackoffMs: 5 * 60_000,
     outboxIntervalMs: 30_000,
+    recoveryIntervalMs: 30_000,
     ...options,
   };
   const mailboxes = options.mailboxes ?? mailboxConfigs();
   if (mailboxes.length === 0) settings.log("no mailbox configured (IMAP_* or GRAPH_*): only draining the outbox");
   for (const mailbox of mailboxes) settings.log(`watching ${mailbox.source}`);
-  await Promise.all([...mailboxes.map((mailbox) => mailboxLoop(mailbox, settings)), outboxLoop(settings)]);
+  await Promise.all([...mailboxes.map((mailbox) => mailboxLoop(mailbox, settings)), outboxLoop(settings), recoveryLoop(settings)]);
   settings.log("worker stopped");
 }

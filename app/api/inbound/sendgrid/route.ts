@@ -1,7 +1,10 @@
 // SendGrid Inbound Parse webhook: authenticate, store the request as it arrived, process it, answer 200
 // with the outcome. Only a failure to store answers 5xx (SendGrid retries those; it drops mail on 4xx).
+// After the answer, stored mail that an earlier request left unfinished is swept up (recoverSoon).
 import { NextResponse } from "next/server";
+import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { recoverSoon } from "@/lib/service-desk/recovery";
 import { MAX_INBOUND_BYTES, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import { authenticateInbound } from "@/lib/service-desk/webhook-auth";
 
@@ -47,15 +50,21 @@ export async function POST(request: Request) {
     return NextResponse.json({ status: "failed", reason: "Could not store the mail; please retry." }, { status: 503 });
   }
 
+  crashPoint("after-store");
+
   let outcome;
   try {
     outcome = await processInbound(id, { stored: { payload: body, contentType } });
   } catch (error) {
-    // Stored is safe: answer 200 so SendGrid does not resend; the row stays `received` for a replay.
+    // Stored is safe: answer 200 so SendGrid does not resend; the row stays `received` and the sweeper
+    // (lib/service-desk/recovery.ts) processes it again once its lease runs out.
     console.error(`inbound mail ${id} could not be processed:`, error);
-    return NextResponse.json({ status: "failed", inboundEmailId: id, issueIid: null, reason: "Stored; processing failed and can be replayed." });
+    recoverSoon();
+    return NextResponse.json({ status: "failed", inboundEmailId: id, issueIid: null, reason: "Stored; processing failed and is retried automatically." });
   }
   deliverSoon(outcome.outboxIds);
+  recoverSoon();
+  crashPoint("before-answer");
   return NextResponse.json({
     status: outcome.status,
     inboundEmailId: outcome.inboundEmailId,

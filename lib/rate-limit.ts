@@ -1,4 +1,5 @@
-// Fixed-window rate limits counted in the database, so every process and instance shares one count.
+// Fixed-window rate limits counted in the database, so every process and instance shares one count: new
+// Service Desk issues per sender, REST API calls per token, sign-in links per address and per client.
 // One upsert statement per hit (plain SQL: it runs for every new-issue mail and every API call); a library
 // store (rate-limiter-flexible) would add little over it here.
 import { sql } from "@/lib/db/sql";

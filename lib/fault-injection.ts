@@ -1,0 +1,21 @@
+// Crash points for the crash tests: with FAULT_KILL_AT=<point>@<n> the process kills itself (SIGKILL: no
+// cleanup, no answer, exactly what a power cut or an OOM kill does) the n-th time it reaches <point>. Unset
+// in every real deployment, where each call is one comparison.
+import { env } from "@/lib/env";
+
+export type CrashPoint = "after-store" | "after-claim" | "in-write" | "after-write" | "before-answer";
+
+const reached = new Map<string, number>();
+
+export function crashPoint(point: CrashPoint): void {
+  const spec = env().FAULT_KILL_AT;
+  if (!spec) return;
+  const [name, nth] = spec.split("@");
+  if (name !== point) return;
+  const count = (reached.get(point) ?? 0) + 1;
+  reached.set(point, count);
+  if (count === Number(nth ?? 1)) {
+    console.error(`FAULT_KILL_AT=${spec}: killing this process at ${point}`);
+    process.kill(process.pid, "SIGKILL");
+  }
+}
