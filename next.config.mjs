@@ -15,6 +15,44 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg"],
   // Read at run time: migrations (the start-up check, lib/startup.ts) and the default email templates.
   outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*", "./emails/**/*"] },
+  // Security headers that need no per-request value. Pages get their CSP (with a nonce), X-Frame-Options and
+  // HSTS from proxy.ts (lib/security-headers.ts); API routes skip the proxy, so their answers get theirs here.
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
+      {
+        // Behind a TLS-terminating proxy; proxy.ts also sends it on pages when APP_URL is https.
+        source: "/:path*",
+        has: [{ type: "header", key: "x-forwarded-proto", value: "https(,.*)?" }],
+        headers: [{ key: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" }],
+      },
+      {
+        // JSON and file downloads: nothing in them may run, load or be framed if a browser opens one.
+        source: "/api/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
+          { key: "X-Frame-Options", value: "DENY" },
+        ],
+      },
+      {
+        // The unsubscribe page (a route handler, outside the proxy): its own <style>, a form, and no script.
+        source: "/unsubscribe/:path*",
+        headers: [
+          {
+            key: "Content-Security-Policy",
+            value: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+          },
+          { key: "X-Frame-Options", value: "DENY" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -57,6 +57,10 @@ const schema = z.object({
   LOOP_BRAKE_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   // How long a processing may hold a stored mail before it is presumed dead and the mail is processed again.
   INBOUND_LEASE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().min(0.5).max(3_600).default(120)),
+  // Retention (lib/privacy/retention.ts): days after which a finished inbound mail's raw payload, and a sent
+  // mail's body, are dropped.
+  INBOUND_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().min(1).max(36_500).default(90)),
+  OUTBOUND_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().min(1).max(36_500).default(90)),
   // Tests only: `<point>@<n>` makes the process SIGKILL itself the n-th time it reaches that point of intake
   // (lib/fault-injection.ts), so crash tests can kill it between any two steps.
   FAULT_KILL_AT: optional,

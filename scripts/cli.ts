@@ -11,6 +11,8 @@ import { processInbound } from "@/lib/service-desk/intake";
 import { connectPostgres, pgliteConnection } from "@/lib/db/connect";
 import { migrate, migrationsCurrent } from "@/lib/db/migrate";
 import { createAccessToken } from "@/lib/data/access-tokens";
+import { describeErasure, eraseCustomer } from "@/lib/privacy/erase-customer";
+import { exportCustomer } from "@/lib/privacy/export-customer";
 import { addMember } from "@/lib/data/members";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
@@ -35,6 +37,9 @@ Commands:
   token:create <email> [--name N] [--scope api|read_api] [--expires yyyy-mm-dd]
                                                        create a REST API token (printed as the last line)
   outbox:drain                                         send every due mail in the outbox
+  customer:export <email>                              print everything held about a customer address (JSON)
+  customer:erase <email>                               replace a customer address by a pseudonym everywhere,
+                                                       delete their raw mail and attachments (audited)
 
 Database: DATABASE_URL when set, else the embedded database in PGLITE_DATA_DIR (default .data/pglite).`;
 
@@ -141,8 +146,10 @@ commands["inbound:replay"] = async (argv) => {
   if (!values.failed && rest.length !== 1) throw new UsageError("Expected: inbound:replay <id> | --failed");
   await prepareDatabase();
   const ids = values.failed
-    ? (await db().inboundEmail.findMany({ where: { status: { in: ["failed", "received"] } }, select: { id: true }, orderBy: { receivedAt: "asc" } })).map((r) => r.id)
+    ? (await db().inboundEmail.findMany({ where: { status: { in: ["failed", "received"] }, purgedAt: null }, select: { id: true }, orderBy: { receivedAt: "asc" } })).map((r) => r.id)
     : rest;
+  const purged = await db().inboundEmail.findFirst({ where: { id: { in: ids }, purgedAt: { not: null } }, select: { id: true } });
+  if (purged) throw new Error(`Inbound mail ${purged.id} was purged (retention or erasure): there is no raw source left to replay.`);
   if (ids.length === 0) return "No failed inbound mail to replay.";
   const lines: string[] = [];
   for (const id of ids) {
@@ -180,6 +187,20 @@ commands["outbox:drain"] = async () => {
     if (result.sent + result.failed + result.retrying < 50) break;
   }
   return `Outbox drained: ${total.sent} sent, ${total.failed} failed, ${total.retrying} to retry later.`;
+};
+
+commands["customer:export"] = async (argv) => {
+  const { positionals: rest } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  const [email] = positionals(rest, 1, "customer:export <email>");
+  await prepareDatabase();
+  return JSON.stringify(await exportCustomer(CLI_ACTOR, email), null, 2);
+};
+
+commands["customer:erase"] = async (argv) => {
+  const { positionals: rest } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  const [email] = positionals(rest, 1, "customer:erase <email>");
+  await prepareDatabase();
+  return describeErasure(await eraseCustomer(CLI_ACTOR, email));
 };
 
 async function main(argv: string[]): Promise<number> {

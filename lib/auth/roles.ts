@@ -36,12 +36,18 @@ export const POLICY = {
   "issue:update_state": "REPORTER",
   // Labels and assignees on an issue (and creating a label while doing so), as GitLab lets Reporters triage.
   "issue:triage": "REPORTER",
-  // External (email) participants of an issue: seeing their addresses, adding and removing them.
+  // External (email) participants of an issue: listing, adding and removing them.
   "issue:participants": "REPORTER",
+  // Customers' addresses in full (issue and note authors, participants, Cc, the mail a note came in with), as
+  // GitLab shows them; below this they are masked (lib/data/address-visibility.ts) and cannot be searched for.
+  "customer:address": "REPORTER",
   "issue_template:manage": "DEVELOPER",
   "member:read": "GUEST",
   "member:manage": "MAINTAINER",
+  // Members' email addresses; others see names and usernames.
+  "member:email": "MAINTAINER",
   "project:settings": "MAINTAINER",
+  // The project's own Service Desk addresses (incoming+…, alias, reply addresses), also inside routing reasons.
   "service_desk:address": "MAINTAINER",
 } as const satisfies Record<string, Role>;
 

@@ -18,6 +18,7 @@ import {
 import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { requireProject } from "./access";
 import { listProjectLabels, sortLabels } from "./labels";
+import { addressRule } from "./address-visibility";
 import { fieldErrorsOf } from "./validation";
 
 export interface IssueListRow {
@@ -28,7 +29,7 @@ export interface IssueListRow {
   confidential: boolean;
   /** Opened by the Support Bot from a customer's mail. */
   serviceDesk: boolean;
-  /** The customer's address; masked (`j***@e***`) for roles that may not see participants' addresses. */
+  /** The customer's address; masked (`j****@e****.com`) below Reporter (address-visibility.ts). */
   externalAuthor: string | null;
   author: { username: string; name: string | null };
   labels: { title: string; color: string }[];
@@ -91,12 +92,6 @@ export function parseIssueListQuery(input: IssueListInput | Record<string, unkno
   }
   if (parsed.data.cursor) decodeCursor(parsed.data.cursor);
   return parsed.data;
-}
-
-/** `jake@customer.example` → `j***@c***` (GitLab hides Service Desk authors' addresses below Reporter). */
-export function maskEmail(email: string): string {
-  const [local, domain = ""] = email.split("@");
-  return `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`;
 }
 
 // LIKE wildcards in what the user typed are literal characters (backslash is LIKE's default escape).
@@ -214,8 +209,9 @@ async function queryIssues(
 ): Promise<IssueListPage> {
   const { project, role } = await requireProject(actor, projectPath, tracker ? "issue:read_confidential" : "issue:read");
   const query = parseIssueListQuery(tracker ? { ...input, serviceDesk: true } : input);
-  const seesAddresses = can(role, "issue:participants");
-  if (query.author && !seesAddresses)
+  const addresses = addressRule(role);
+  // Finding issues by a customer's address would tell who wrote them: only for those who see addresses.
+  if (query.author && !addresses.seesCustomerAddresses)
     throw new AppError("bad_request", "Filtering by customer address needs the Reporter role.", { author: "Filtering by customer address needs the Reporter role." });
 
   const filters = await filterWhere(project.id, role, query);
@@ -285,7 +281,7 @@ async function queryIssues(
         state: row.state,
         confidential: row.confidential,
         serviceDesk: row.authorId === SUPPORT_BOT_ID,
-        externalAuthor: row.externalAuthor && (seesAddresses ? row.externalAuthor : maskEmail(row.externalAuthor)),
+        externalAuthor: addresses.customer(row.externalAuthor),
         author: extra.author,
         labels: sortLabels(extra.labels),
         assignees: extra.assignees.sort((x, y) => (x.name ?? x.username).localeCompare(y.name ?? y.username)),

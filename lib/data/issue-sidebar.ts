@@ -1,6 +1,6 @@
 // Everything the issue page's sidebar shows, as plain data, cut to what the actor may see: labels and
-// assignees for anyone who sees the issue; pickers for triagers (Reporter+); participants' addresses only
-// with "issue:participants".
+// assignees for anyone who sees the issue; pickers for triagers (Reporter+); participants only with
+// "issue:participants", their addresses as address-visibility.ts allows.
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
@@ -9,6 +9,7 @@ import { assignableMembersOf, type AssigneeView } from "./assignees";
 import { requireVisibleIssue } from "./issues";
 import { labelSelect, sortLabels, type LabelView } from "./labels";
 import { MAX_PARTICIPANTS, participantSelect, toParticipantView, type ParticipantView } from "./participants";
+import { addressRule } from "./address-visibility";
 
 export interface IssueSidebarData {
   projectPath: string;
@@ -31,6 +32,7 @@ export async function getIssueSidebar(actor: Actor | null, projectPath: string, 
   const { id, project, role } = await requireVisibleIssue(actor, projectPath, iid, "issue:read");
   const canTriage = can(role, "issue:triage");
   const canSeeParticipants = can(role, "issue:participants");
+  const addresses = addressRule(role);
   const issue = await db().issue.findUniqueOrThrow({
     where: { id },
     select: {
@@ -62,7 +64,7 @@ export async function getIssueSidebar(actor: Actor | null, projectPath: string, 
     labels: sortLabels(issue.labels.map((l) => l.label)),
     projectLabels: sortLabels(projectLabels),
     assignableMembers,
-    participants: participants.map(toParticipantView),
+    participants: participants.map((row) => toParticipantView(row, addresses)),
     maxParticipants: MAX_PARTICIPANTS,
     permissions: { canTriage, canManageParticipants: canSeeParticipants && isServiceDesk },
   };

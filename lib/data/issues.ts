@@ -7,9 +7,11 @@ import type { IssueState } from "@/lib/generated/prisma/enums";
 import { createIssueSchema, type CreateIssueInput } from "@/lib/schemas";
 import { mailParticipants } from "@/lib/service-desk/notifications";
 import { loadProjectAccess, requireProject } from "./access";
+import { addressRule, routeLabel } from "./address-visibility";
 import { fieldErrorsOf } from "./validation";
 
-const userSelect = { id: true, username: true, name: true, email: true } as const;
+// No email: who wrote what is shown by name; members' addresses are for Maintainers (members.ts).
+const userSelect = { id: true, username: true, name: true } as const;
 
 export async function createIssue(actor: Actor | null, projectPath: string, input: Omit<CreateIssueInput, "projectPath">) {
   const { project } = await requireProject(actor, projectPath, "issue:create");
@@ -43,8 +45,9 @@ export interface GetIssueOptions {
 
 /**
  * One issue with the notes and attachments the actor may see; 404 for what the actor may not see. For
- * Reporters and up it also carries the mails that created the issue or added notes (`emails`), so the thread
- * can say why each landed here. `notes` is oldest first; `commentCount` counts every visible non-system note
+ * Reporters and up it also carries the mails that created the issue or added notes (`emails`, with `route`
+ * naming how each was routed), so the thread can say why each landed here. Addresses follow address-visibility.ts:
+ * customers' masked below Reporter, the project's own (in routing reasons) described below Maintainer. `notes` is oldest first; `commentCount` counts every visible non-system note
  * of the thread and `earlierNotes` says whether `latestNotes` left older notes out. Attachments and mails
  * come only for the description and the notes returned. A fixed number of queries, whatever the length of
  * the thread, and with `latestNotes` a bounded amount of data too.
@@ -102,17 +105,33 @@ export async function getIssue(actor: Actor | null, projectPath: string, iid: nu
   });
   if (!issue || (issue.confidential && !team) || !can(role, "issue:read"))
     throw notFound("Issue");
-  const { inboundEmails, attachments, _count, notes: loaded, ...rest } = issue;
+  const { inboundEmails, attachments, _count, notes: loaded, externalAuthor, ...rest } = issue;
+  const addresses = addressRule(role);
   const earlierNotes = latest !== undefined && loaded.length > latest;
   const shown = latest ? loaded.slice(0, latest).reverse() : loaded;
-  const notes = shown.map((n) => ({ id: n.id, body: n.body, internal: n.internal, system: n.system, externalAuthor: n.externalAuthor, createdAt: n.createdAt, author: n.author }));
+  const notes = shown.map((n) => ({
+    id: n.id,
+    body: n.body,
+    internal: n.internal,
+    system: n.system,
+    externalAuthor: addresses.customer(n.externalAuthor),
+    createdAt: n.createdAt,
+    author: n.author,
+  }));
+  const emails = team ? [...inboundEmails, ...shown.flatMap((note) => note.inboundEmails)] : [];
   return {
     ...rest,
+    externalAuthor: addresses.customer(externalAuthor),
     notes,
     commentCount: _count.notes,
     earlierNotes,
     attachments: [...attachments, ...shown.flatMap((note) => note.attachments)],
-    emails: team ? [...inboundEmails, ...shown.flatMap((note) => note.inboundEmails)] : [],
+    emails: emails.map((email) => ({
+      ...email,
+      fromAddress: addresses.customer(email.fromAddress),
+      reason: addresses.routingReason(email.reason),
+      route: routeLabel(email.reason),
+    })),
   };
 }
 

@@ -195,6 +195,8 @@ export async function getInboundMail(actor: Actor | null, id: string) {
       payloadContentType: true,
       receivedAt: true,
       processedAt: true,
+      purgedAt: true,
+      headersSummary: true,
       projectId: true,
       project: { select: { fullPath: true } },
       issue: { select: { iid: true } },
@@ -202,13 +204,16 @@ export async function getInboundMail(actor: Actor | null, id: string) {
   });
   if (!row) throw notFound("Mail");
   await requireMailAccess(actor, row.projectId);
-  const { payload, payloadContentType, project, issue, ...rest } = row;
+  const { payload, payloadContentType, project, issue, headersSummary, ...rest } = row;
   return {
     ...rest,
     projectPath: project?.fullPath ?? null,
     issueIid: issue?.iid ?? null,
-    replayable: REPLAYABLE.has(row.status),
-    raw: rawSource(new Uint8Array(payload), payloadContentType),
+    // A purged mail (retention or erasure) has no payload left to process again.
+    replayable: REPLAYABLE.has(row.status) && !row.purgedAt,
+    // Once purged, the kept header lines stand in for the raw source.
+    headersSummary: (headersSummary ?? []) as { name: string; value: string }[],
+    raw: row.purgedAt ? { text: "", truncated: false } : rawSource(new Uint8Array(payload), payloadContentType),
   };
 }
 
@@ -218,9 +223,10 @@ export async function getInboundMail(actor: Actor | null, id: string) {
  * another processing holds the mail (its lease), the replay is refused as a conflict.
  */
 export async function replayInboundMail(actor: Actor | null, id: string) {
-  const row = await db().inboundEmail.findUnique({ where: { id }, select: { status: true, projectId: true } });
+  const row = await db().inboundEmail.findUnique({ where: { id }, select: { status: true, projectId: true, purgedAt: true } });
   if (!row) throw notFound("Mail");
   await requireMailAccess(actor, row.projectId);
+  if (row.purgedAt) throw new AppError("conflict", "This mail's raw source was purged (retention or erasure); there is nothing to replay.");
   if (!REPLAYABLE.has(row.status))
     throw new AppError("conflict", `This mail was already processed (${row.status.replace("_", " ")}); there is nothing to replay.`);
   const outcome = await processInbound(id, { notSpam: row.status === "spam" });
@@ -237,7 +243,8 @@ export async function requeueOutboundMail(actor: Actor | null, id: string, from:
   if (!row) throw notFound("Mail");
   await requireMailAccess(actor, row.issue?.projectId);
   const { count } = await db().outboundEmail.updateMany({
-    where: { id, status: from },
+    // A purged body (an erased recipient's mail) must not go out empty.
+    where: { id, status: from, purgedAt: null },
     // A fresh start: the retry window counts from its next attempt again.
     data: { status: env().SENDGRID_API_KEY ? "pending" : "dev", attempts: 0, firstAttemptAt: null, nextAttemptAt: null, lockedUntil: null },
   });

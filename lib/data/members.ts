@@ -5,11 +5,13 @@ import { db, type Db } from "@/lib/db/client";
 import { AppError, forbidden } from "@/lib/errors";
 import { emailSchema } from "@/lib/schemas";
 import { requireProject } from "./access";
+import { addressRule } from "./address-visibility";
 import { createUser } from "./users";
 
 export interface MemberView {
   userId: string;
-  email: string;
+  /** Only for Maintainers and up (and admins); null for everyone else, who see names and usernames. */
+  email: string | null;
   username: string;
   name: string | null;
   role: Role;
@@ -19,13 +21,14 @@ export interface MemberView {
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 export async function listMembers(actor: Actor | null, projectPath: string): Promise<MemberView[]> {
-  const { project } = await requireProject(actor, projectPath, "member:read");
+  const { project, role } = await requireProject(actor, projectPath, "member:read");
+  const addresses = addressRule(role);
   const rows = await db().membership.findMany({
     where: { projectId: project.id },
     select: { role: true, createdAt: true, user: { select: { id: true, email: true, username: true, name: true } } },
     orderBy: [{ createdAt: "asc" }],
   });
-  return rows.map((r) => ({ userId: r.user.id, email: r.user.email, username: r.user.username, name: r.user.name, role: r.role, since: r.createdAt }));
+  return rows.map((r) => ({ userId: r.user.id, email: addresses.memberEmail(r.user.email), username: r.user.username, name: r.user.name, role: r.role, since: r.createdAt }));
 }
 
 // Serializes membership changes per project, so two Owners demoting each other cannot leave none.

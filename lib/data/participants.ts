@@ -10,6 +10,7 @@ import { MAX_PARTICIPANTS } from "@/lib/service-desk/intake";
 import { queueServiceDeskMail, threadIssueSelect } from "@/lib/service-desk/notifications";
 import { requireVisibleIssue } from "./issues";
 import { lockIssue } from "./labels";
+import { addressRule, type AddressRule } from "./address-visibility";
 
 export { MAX_PARTICIPANTS };
 
@@ -24,16 +25,18 @@ export interface ParticipantView {
 
 export const participantSelect = { id: true, email: true, status: true, createdAt: true } as const;
 
-export function toParticipantView(row: { id: number; email: string; status: string; createdAt: Date }): ParticipantView {
+/** A participant row as `addresses` (the actor's rule) lets the actor see it. */
+export function toParticipantView(row: { id: number; email: string; status: string; createdAt: Date }, addresses: AddressRule): ParticipantView {
   const status: ParticipantStatus = row.status === "unsubscribed" || row.status === "bouncing" ? row.status : "subscribed";
-  return { ...row, status };
+  return { ...row, email: addresses.customer(row.email), status };
 }
 
 /** The issue's external participants, oldest first. */
 export async function listParticipants(actor: Actor | null, projectPath: string, iid: number): Promise<ParticipantView[]> {
   const issue = await requireVisibleIssue(actor, projectPath, iid, "issue:participants");
   const rows = await db().issueEmailParticipant.findMany({ where: { issueId: issue.id }, orderBy: { id: "asc" }, select: participantSelect });
-  return rows.map(toParticipantView);
+  const addresses = addressRule(issue.role);
+  return rows.map((row) => toParticipantView(row, addresses));
 }
 
 function emailError(message: string, code: "bad_request" | "conflict" = "bad_request") {
@@ -75,7 +78,7 @@ export async function addParticipant(actor: Actor | null, projectPath: string, i
         { project: row.project, issue: row, outgoingName: row.project.serviceDesk?.outgoingName ?? null },
         { template: "new_participant", to: email, subject: `Re: ${row.title} (#${row.iid})` },
       );
-      return { participant: toParticipantView(participant), outboxIds: [outboxId] };
+      return { participant: toParticipantView(participant, addressRule(issue.role)), outboxIds: [outboxId] };
     },
     { timeout: 30_000 },
   );

@@ -146,8 +146,8 @@ describe("public comments on a Service Desk issue", () => {
 });
 
 describe("the thread's view of Service Desk mail", () => {
-  it("shows the team how each mail was routed, and Guests nothing of it", async () => {
-    const { project, reporter, guest, issue, customerMessageId } = await serviceDeskIssue({ confidential: false });
+  it("shows the team how each mail was routed (our addresses to Maintainers only), and Guests nothing of it", async () => {
+    const { project, owner, reporter, guest, issue, customerMessageId } = await serviceDeskIssue({ confidential: false });
     await addNote(reporter, project.fullPath, 1, { body: "Which order?" });
     const [answer] = await mailsOf(issue.id, "new_note");
     const replyId = newMessageId();
@@ -156,12 +156,16 @@ describe("the thread's view of Service Desk mail", () => {
 
     const thread = await getIssue(reporter, project.fullPath, 1);
     const created = thread.emails.find((e) => e.status === "created_issue");
-    expect(created).toMatchObject({ noteId: null, messageId: customerMessageId, fromAddress: "jake@customer.example" });
-    expect(created?.reason).toMatch(/^To: incoming\+.*-issue-@localhost$/);
+    expect(created).toMatchObject({ noteId: null, messageId: customerMessageId, fromAddress: "jake@customer.example", route: "Service Desk address (To)" });
+    expect(created?.reason).toBe("To: the project's Service Desk address");
     const customerNote = thread.notes.find((n) => n.body.includes("Order 42."))!;
     const added = thread.emails.find((e) => e.noteId === customerNote.id);
-    expect(added).toMatchObject({ status: "added_note", messageId: replyId });
-    expect(added?.reason).toBe(`To: ${answer.replyTo}`);
+    expect(added).toMatchObject({ status: "added_note", messageId: replyId, route: "reply key (To)" });
+    expect(added?.reason).toBe("To: the issue's reply address");
+
+    const asOwner = await getIssue(owner, project.fullPath, 1);
+    expect(asOwner.emails.find((e) => e.status === "created_issue")?.reason).toMatch(/^To: incoming\+.*-issue-@localhost$/);
+    expect(asOwner.emails.find((e) => e.noteId === customerNote.id)?.reason).toBe(`To: ${answer.replyTo}`);
 
     const asGuest = await getIssue(guest, project.fullPath, 1);
     expect(asGuest.notes.some((n) => n.id === customerNote.id)).toBe(true);

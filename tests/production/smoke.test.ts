@@ -67,6 +67,31 @@ describe("production server (standalone) on a fresh Postgres database", () => {
     expect((await fetch(`${server.url}/dev/mailbox`)).status).toBe(404);
   });
 
+  it("sends the security headers: a nonce-based CSP on pages (on Next's scripts too), static ones on API answers", async () => {
+    const page = await fetch(`${server.url}/sign-in`);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)' 'strict-dynamic'(;|$)/.exec(csp)?.[1];
+    expect(nonce, csp).toBeDefined();
+    expect(csp).toContain(`style-src 'self' 'nonce-${nonce}'`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/unsafe-eval|ws:/);
+    const html = await page.text();
+    // Rendered per request: every script of the page carries this response's nonce.
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    // APP_URL is http here: HSTS only when a TLS-terminating proxy says the request came over https.
+    expect(page.headers.get("strict-transport-security")).toBeNull();
+    const behindTls = await fetch(`${server.url}/sign-in`, { headers: { "x-forwarded-proto": "https" } });
+    expect(behindTls.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(health.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
   it("refuses inbound mail without the webhook secret, and stores nothing", async () => {
     const raw = eml({ to: address, from: "Mallory <mallory@evil.example>", subject: "No secret", messageId: "no-secret@evil.example" });
     expect((await postInbound(server.url, raw)).status).toBe(401);

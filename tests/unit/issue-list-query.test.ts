@@ -1,7 +1,8 @@
 // List links: URL ↔ query (defaults, repeats, flags), cursors (round trip and tampering), #iid search.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, maskEmail, parseIssueListQuery } from "@/lib/data/issue-list";
+import { decodeCursor, encodeCursor, parseIssueListQuery } from "@/lib/data/issue-list";
+import { maskEmail } from "@/lib/data/address-visibility";
 import { AppError } from "@/lib/errors";
 import {
   hasIssueListFilters,
@@ -199,8 +200,9 @@ describe("search and masking", () => {
     expect(searchedIid(undefined)).toBeUndefined();
   });
 
-  it("masks a customer's address to its first letters", () => {
-    expect(maskEmail("jake@customer.example")).toBe("j***@c***");
-    expect(maskEmail("no-at-sign")).toBe("n***@***");
+  it("masks a customer's address to its first letters and top-level domain, GitLab's way", () => {
+    expect(maskEmail("jake@customer.example")).toBe("j****@c****.example");
+    expect(maskEmail("anna.long-name@mail.sub.example.com")).toBe("a****@m****.com");
+    expect(maskEmail("no-at-sign")).toBe("n****@****");
   });
 });

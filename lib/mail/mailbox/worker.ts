@@ -1,9 +1,10 @@
 // The long-running mailbox worker (`npm run worker`): one loop per configured mailbox — poll, deliver what the
 // poll queued, then wait for mail (IMAP IDLE, or Graph's poll interval) — reconnecting with exponential
-// backoff after a failure, plus a loop that drains the outbox and one that finishes stored mail an interrupted
-// processing left behind. Stops cleanly when its signal aborts.
+// backoff after a failure, plus a loop that drains the outbox, one that finishes stored mail an interrupted
+// processing left behind, and one that applies retention (lib/privacy/retention.ts). Stops cleanly when its signal aborts.
 import { env } from "@/lib/env";
 import { deliverOutbox } from "@/lib/mail/outbox";
+import { runRetention } from "@/lib/privacy/retention";
 import { recoverInbound } from "@/lib/service-desk/recovery";
 import { connectorFor, mailboxConfigs, type MailboxConfig } from "./config";
 import { describePollError, pollMailbox, summarizePoll } from "./poll";
@@ -22,6 +23,8 @@ export interface WorkerOptions {
   outboxIntervalMs?: number;
   /** How often stored mail left unfinished is looked for (lib/service-desk/recovery.ts). */
   recoveryIntervalMs?: number;
+  /** How often old mail is purged (a pass is bounded; a full one goes on at once). */
+  retentionIntervalMs?: number;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -101,6 +104,24 @@ async function recoveryLoop(options: Required<Omit<WorkerOptions, "mailboxes">>)
   }
 }
 
+// Not at start: a worker restarted in a loop (or a test's short-lived one) need not scan for old mail each time.
+const RETENTION_FIRST_PASS_MS = 5 * 60_000;
+
+async function retentionLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
+  const { signal, log } = options;
+  await pause(Math.min(RETENTION_FIRST_PASS_MS, options.retentionIntervalMs), signal);
+  while (!signal.aborted) {
+    try {
+      const { inbound, outbound, more } = await runRetention();
+      if (inbound + outbound > 0) log(`retention: purged ${inbound} inbound payload(s), ${outbound} sent mail body(ies)`);
+      if (more) continue;
+    } catch (error) {
+      log(`retention: ${describePollError(error)}`);
+    }
+    await pause(options.retentionIntervalMs, signal);
+  }
+}
+
 /** Runs until `signal` aborts; then finishes the poll in progress, closes the connections and resolves. */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const settings = {
@@ -110,11 +131,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     maxBackoffMs: 5 * 60_000,
     outboxIntervalMs: 30_000,
     recoveryIntervalMs: 30_000,
+    retentionIntervalMs: 60 * 60_000,
     ...options,
   };
   const mailboxes = options.mailboxes ?? mailboxConfigs();
   if (mailboxes.length === 0) settings.log("no mailbox configured (IMAP_* or GRAPH_*): only draining the outbox");
   for (const mailbox of mailboxes) settings.log(`watching ${mailbox.source}`);
-  await Promise.all([...mailboxes.map((mailbox) => mailboxLoop(mailbox, settings)), outboxLoop(settings), recoveryLoop(settings)]);
+  await Promise.all([...mailboxes.map((mailbox) => mailboxLoop(mailbox, settings)), outboxLoop(settings), recoveryLoop(settings), retentionLoop(settings)]);
   settings.log("worker stopped");
 }

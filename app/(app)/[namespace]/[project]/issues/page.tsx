@@ -38,7 +38,7 @@ export default async function IssuesPage({
           page={list.page}
           options={options}
           variant="issues"
-          showAuthorFilter={project.permissions["issue:participants"]}
+          showAuthorFilter={project.permissions["customer:address"]}
           noun="issues"
           emptyState={
             <EmptyState title="No open issues" action={canCreate && <ButtonLink href={`${base}/new`}>New issue</ButtonLink>}>

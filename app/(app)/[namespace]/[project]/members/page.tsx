@@ -1,4 +1,5 @@
-// Project members: everyone sees the list; Maintainers and Owners add people, change roles and remove them.
+// Project members: everyone sees the list (emails only Maintainers and up, as listMembers returns them);
+// Maintainers and Owners add people, change roles and remove them.
 import type { Metadata } from "next";
 import { Badge, Card, PageHeader, RelativeTime } from "@/app/_components/ui";
 import { canAssignRole, ROLE_LABELS, ROLES } from "@/lib/auth/roles";
@@ -42,13 +43,14 @@ export default async function MembersPage({ params }: { params: Promise<ProjectP
               const self = m.userId === actor.id;
               const editable = manage && canAssignRole(project.role, m.role, m.role);
               return (
-                <tr key={m.userId} data-testid={`member-${m.email}`}>
+                <tr key={m.userId} data-testid={`member-${m.email ?? m.username}`}>
                   <td className="px-4 py-3">
                     <div className="font-medium text-slate-900">
                       {m.name ?? m.username} {self && <Badge tone="blue">It&apos;s you</Badge>}
                     </div>
                     <div className="text-slate-500">
-                      @{m.username} · {m.email}
+                      @{m.username}
+                      {m.email && ` · ${m.email}`}
                     </div>
                   </td>
                   <td className="px-4 py-3 text-slate-500">
@@ -57,7 +59,7 @@ export default async function MembersPage({ params }: { params: Promise<ProjectP
                   <MemberControls
                     projectPath={project.fullPath}
                     userId={m.userId}
-                    email={m.email}
+                    email={m.email ?? `@${m.username}`}
                     role={m.role}
                     roleLabel={ROLE_LABELS[m.role]}
                     roles={editable ? assignable : []}
