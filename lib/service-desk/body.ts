@@ -1,9 +1,20 @@
 // Customer mail → the Markdown of an issue description or note: HTML-only mail converted (after sanitising),
 // replies split into the new text and the quoted history/signature, and the HTML sanitiser the UI uses.
+//
+// Bounded work for any mail (issue 17): at most MAX_MAIL_TEXT_CHARS of text are taken, HTML is bounded by
+// ./html-limit before sanitize-html and turndown see it (or only its text is extracted), and the reply parser
+// reads only the last lines, so a hostile mail costs milliseconds here, not minutes.
 import EmailReplyParser from "email-reply-parser";
 import sanitizeHtml from "sanitize-html";
 import TurndownService from "turndown";
+import { limitHtml } from "./html-limit";
 import { addListItemRule } from "./turndown-rules";
+
+/** The most text one mail gives an issue description or note: the tracker's own limit for both. */
+export const MAX_MAIL_TEXT_CHARS = 100_000;
+
+/** Appended where a mail's text was cut. */
+export const CUT_NOTICE = `_[The rest of this mail was cut: at most ${MAX_MAIL_TEXT_CHARS.toLocaleString("en")} characters of a mail are taken. The whole mail is kept in the admin mail log.]_`;
 
 // ---------------------------------------------------------------------------------------------------------
 // Sanitising
@@ -71,6 +82,9 @@ function sanitizeMailHtml(html: string): string {
     // cid: (inline attachments) and data: images would only be broken or huge links in the Markdown.
     allowedSchemesByTag: { img: ["http", "https"] },
     allowProtocolRelative: false,
+    // Styles only serve the hidden-text filter below and never reach the Markdown: no need to parse them
+    // with postcss, which cost as much as the whole rest of sanitising on styled newsletter markup.
+    parseStyleAttributes: false,
     // `hidden` has no value; by default sanitize-html drops it before the filter below could see it.
     nonBooleanAttributes: sanitizeHtml.defaults.nonBooleanAttributes.filter((name) => name !== "hidden"),
     // The content of these is not text the customer wrote; everything else disallowed keeps its text.
@@ -96,6 +110,16 @@ function closestTable(node: Node): HTMLElement | null {
 // Mail uses tables for layout far more than for data: only a simple grid (not inside another table) becomes a
 // Markdown table, anything else is read cell by cell as blocks.
 const dataTables = new WeakMap<HTMLElement, boolean>();
+// querySelector in turndown's DOM collects every match before returning the first: once per table, not per row.
+const firstRows = new WeakMap<HTMLElement, Element | null>();
+function firstRow(table: HTMLElement): Element | null {
+  let row = firstRows.get(table);
+  if (row === undefined) {
+    row = table.querySelector("tr");
+    firstRows.set(table, row);
+  }
+  return row;
+}
 function isDataTable(table: HTMLElement | null): boolean {
   if (!table) return false;
   let result = dataTables.get(table);
@@ -165,7 +189,7 @@ function createMarkdownService(): TurndownService {
       const table = closestTable(node);
       if (!isDataTable(table)) return content;
       // GFM needs a header row: the first row serves as one, whatever its cells are.
-      const isFirst = table?.querySelector("tr") === node;
+      const isFirst = !!table && firstRow(table) === node;
       const separator = isFirst ? `\n|${" --- |".repeat(node.querySelectorAll("td, th").length)}` : "";
       return `\n${content}${separator}`;
     },
@@ -180,15 +204,62 @@ function createMarkdownService(): TurndownService {
 
 let markdownService: TurndownService | undefined;
 
-/** A mail's HTML part as Markdown (sanitised first: no scripts, styles, hidden text or tracking pixels). */
-export function htmlToMarkdown(html: string): string {
+// turndown's own escapes (its markdownEscapes, in its order), the line-start ones at every line start, then
+// the `<` createMarkdownService adds: text that holds line breaks is escaped as turndown escapes each line.
+const LINE_ESCAPES: [RegExp, string][] = [
+  [/\\/g, "\\\\"],
+  [/\*/g, "\\*"],
+  [/^-/gm, "\\-"],
+  [/^\+ /gm, "\\+ "],
+  [/^(=+)/gm, "\\$1"],
+  [/^(#{1,6}) /gm, "\\$1 "],
+  [/`/g, "\\`"],
+  [/^~~~/gm, "\\~~~"],
+  [/\[/g, "\\["],
+  [/\]/g, "\\]"],
+  [/^>/gm, "\\>"],
+  [/_/g, "\\_"],
+  [/^(\d+)\. /gm, "$1\\. "],
+  [/</g, "\\<"],
+];
+
+/** Plain text as Markdown text, line by line as turndown escapes a text node (tests/unit/body.test.ts). */
+export function escapeMarkdownLines(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of LINE_ESCAPES) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * A mail's HTML part as Markdown, and whether some of it was not read. Sanitised first (no scripts, styles,
+ * hidden text or tracking pixels) and bounded by ./html-limit: HTML over its limits gives its plain text.
+ */
+export function convertHtml(html: string): { markdown: string; truncated: boolean } {
   markdownService ??= createMarkdownService();
-  const markdown = markdownService.turndown(sanitizeMailHtml(html));
-  return markdown
+  const limited = limitHtml(html, escapeMarkdownLines);
+  const markdown = limited.html !== undefined ? markdownService.turndown(sanitizeMailHtml(limited.html)) : (limited.markdown ?? "");
+  const cleaned = markdown
     .replace(/\u00a0/g, " ")
     .replace(/^[ \t]+$/gm, "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
+  return { markdown: cleaned, truncated: limited.truncated };
+}
+
+/** The conversion without ./html-limit's bounds: only for tests to compare the bounded one against. */
+export function htmlToMarkdownUnbounded(html: string): string {
+  markdownService ??= createMarkdownService();
+  return markdownService
+    .turndown(sanitizeMailHtml(html))
+    .replace(/\u00a0/g, " ")
+    .replace(/^[ \t]+$/gm, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+/** A mail's HTML part as Markdown (see convertHtml). */
+export function htmlToMarkdown(html: string): string {
+  return convertHtml(html).markdown;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -245,19 +316,15 @@ function findQuoteHeader(lines: string[]): number {
 // email-reply-parser takes these for signature separators, but in Markdown they are rules and headings.
 const MARKDOWN_RULE = /^\s*(?:-{3,4}|_{2,4}|\+{2,4}|={2,4})\s*$/;
 
-// email-reply-parser's header regexes (`On\s.+\s.+…`) take quadratic time in the length of a line, so it sees
-// lines cut to this length (enough for any signature or quote marker); past MAX_PARSED_LINES it is skipped.
+// email-reply-parser's regexes backtrack: its header patterns (`On\s.+\s.+…`) are quadratic in the length of a
+// line, several (`^-*\s*(On…`, `Op\s[\s\S]+?schreef`) run from every line start over the whole rest of the
+// text. So it sees only the last MAX_PARSED_LINES lines (trailing quotes and signatures are all it looks for),
+// each cut to MAX_PARSED_LINE characters and without trailing whitespace: ~40 ms for the worst input found.
 const MAX_PARSED_LINE = 200;
-const MAX_PARSED_LINES = 5000;
+const MAX_PARSED_LINES = 120;
 
-/**
- * Number of leading lines that are new text, using email-reply-parser for trailing `>` quotes and
- * signatures. The parser rewrites lines (it trims their ends), so its fragments are mapped back onto the
- * lines by counting non-blank lines; the original text is returned, hard breaks included.
- */
-function visibleLineCount(original: string[]): number {
-  if (original.length > MAX_PARSED_LINES) return original.length;
-  const lines = original.map((line) => line.slice(0, MAX_PARSED_LINE));
+/** Number of leading lines of `lines` that are new text, by email-reply-parser (see visibleLineCount). */
+function parsedVisibleLineCount(lines: string[]): number {
   const fragments = new EmailReplyParser().read(lines.join("\n")).getFragments();
   const hidden = (f: (typeof fragments)[number]) =>
     f.isQuoted() || f.isEmpty() || (f.isSignature() && !MARKDOWN_RULE.test(f.getContent().split("\n")[0] ?? ""));
@@ -276,6 +343,22 @@ function visibleLineCount(original: string[]): number {
     if (++count === keptLines.length) return i + 1;
   }
   return lines.length;
+}
+
+/**
+ * Number of leading lines that are new text, using email-reply-parser for trailing `>` quotes and
+ * signatures. The parser rewrites lines (it trims their ends), so its fragments are mapped back onto the
+ * lines by counting non-blank lines; the original text is returned, hard breaks included. Of a longer text
+ * the parser reads the last lines; when all of those are hidden, the `>` quote they end goes on upwards.
+ */
+function visibleLineCount(original: string[]): number {
+  const start = Math.max(0, original.length - MAX_PARSED_LINES);
+  const window = original.slice(start).map((line) => line.slice(0, MAX_PARSED_LINE).trimEnd());
+  const visible = start + parsedVisibleLineCount(window);
+  if (visible > start || start === 0) return visible;
+  let top = start;
+  while (top > 0 && /^\s*(?:>|$)/.test(original[top - 1])) top--;
+  return top;
 }
 
 /** Splits a reply into its new text and the quoted history + signature below it. */
@@ -303,16 +386,55 @@ export interface MailBody {
 }
 
 /**
+ * The first `max` characters of `text`, cut after the last line break of its last 2,000 characters when there
+ * is one, and never between the two halves of a surrogate pair.
+ */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const lineBreak = text.lastIndexOf("\n", end);
+  if (lineBreak > max - 2000) end = lineBreak;
+  else if (/[\ud800-\udbff]/.test(text[end - 1])) end--;
+  return text.slice(0, end);
+}
+
+/** Runs of blank lines as one blank line (what they render as in Markdown outside code). */
+const collapseBlankLines = (text: string) => text.replace(/\r\n?/g, "\n").replace(/\n(?:[ \t]*\n){2,}/g, "\n\n");
+
+/**
  * The Markdown an issue description or note gets from a mail: text/plain when it has any, else the HTML part
  * converted. With `trim` (replies) the quoted history and signature are split off into `quoted`; new requests
- * keep everything (`trim: false`).
+ * keep everything (`trim: false`). At most MAX_MAIL_TEXT_CHARS are taken; a cut ends with CUT_NOTICE.
  */
 export function bodyFromMail(mail: MailBody, options: { trim: boolean }): { markdown: string; quoted: string } {
-  const text = mail.text?.replace(/\r\n?/g, "\n") ?? "";
-  const markdown = text.trim() !== "" ? text.trim() : mail.html ? htmlToMarkdown(mail.html) : "";
-  if (!options.trim) return { markdown, quoted: "" };
+  let markdown = "";
+  let cut = false;
+  const text = mail.text?.trimStart() ?? "";
+  if (text.trim() !== "") {
+    // Cut before normalising: the rest of a 30 MB text is never looked at. A text that long often pads with
+    // blank lines; runs of them (one paragraph break in Markdown) are collapsed first, in a bounded window.
+    let head = cutText(text, MAX_MAIL_TEXT_CHARS + 1);
+    if (head.length < text.length) {
+      const window = cutText(text, 4 * MAX_MAIL_TEXT_CHARS);
+      const collapsed = collapseBlankLines(window);
+      head = cutText(collapsed, MAX_MAIL_TEXT_CHARS + 1);
+      cut = collapsed.slice(head.length).trim() !== "" || text.slice(window.length).trim() !== "";
+    }
+    markdown = head.replace(/\r\n?/g, "\n").trim();
+  } else if (mail.html) {
+    const converted = convertHtml(mail.html);
+    markdown = converted.markdown;
+    cut = converted.truncated;
+  }
+  if (markdown.length > MAX_MAIL_TEXT_CHARS) {
+    markdown = cutText(markdown, MAX_MAIL_TEXT_CHARS).trimEnd();
+    cut = true;
+  }
+  const notice = (text: string) => (cut ? `${text.trimEnd()}\n\n${CUT_NOTICE}`.trimStart() : text);
+  if (!options.trim) return { markdown: notice(markdown), quoted: "" };
   const { body, quoted } = trimReply(markdown);
-  return { markdown: body, quoted };
+  // The cut is at the end, so it is in the quote when there is one.
+  return quoted ? { markdown: body, quoted: notice(quoted) } : { markdown: notice(body), quoted };
 }
 
 /** Appends the quoted part as a collapsed block (GitLab renders `<details>` in Markdown; so do our mails). */

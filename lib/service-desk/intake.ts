@@ -243,8 +243,15 @@ async function createIssueFromMail(inboundEmailId: string, claimedAttempts: numb
   }
 }
 
-async function addReplyFromMail(tx: Tx, inboundEmailId: string, message: InboundMessage, author: string, issueId: number, settings: IntakeSettings) {
-  const { markdown, quoted } = bodyFromMail({ text: message.text, html: message.html }, { trim: true });
+async function addReplyFromMail(
+  tx: Tx,
+  inboundEmailId: string,
+  message: InboundMessage,
+  { markdown, quoted }: { markdown: string; quoted: string },
+  author: string,
+  issueId: number,
+  settings: IntakeSettings,
+) {
   const { kept, skipped } = acceptedAttachments(message.attachments);
   const note = await tx.note.create({
     data: {
@@ -383,13 +390,15 @@ export async function processInbound(id: string, options: ProcessOptions = {}): 
         return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds };
       }
       const issueId = route.issueId;
+      // Converted before the transaction: its CPU (bounded, up to tens of ms) is not spent holding a connection.
+      const body = bodyFromMail({ text: message.text, html: message.html }, { trim: true });
       const added = await db().$transaction(
         async (tx) => {
           // The unique dedupe key makes a concurrent second delivery wait here, then fail: one note, not two; the
           // claim keeps a second processing of this same row (a replay clicked twice) from adding another.
           const mine = await claimReply(tx, id, dedupeKey, route.projectId, stored.attempts);
           if (!mine) return undefined;
-          const reply = await addReplyFromMail(tx, id, message, author, issueId, settings);
+          const reply = await addReplyFromMail(tx, id, message, body, author, issueId, settings);
           // The outcome commits with the note: a crash can leave neither or both, never a note whose mail
           // looks unfinished (and would be turned into a second note).
           await recordInboundOutcomeIn(tx, id, {

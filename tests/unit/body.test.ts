@@ -1,6 +1,19 @@
 // Customer mail → issue/note Markdown: HTML conversion, reply trimming, collapsed quotes, the UI sanitiser.
+import fc from "fast-check";
+import TurndownService from "turndown";
 import { describe, expect, it } from "vitest";
-import { bodyFromMail, htmlToMarkdown, sanitizeUserHtml, trimReply, withCollapsedQuote } from "@/lib/service-desk/body";
+import {
+  CUT_NOTICE,
+  MAX_MAIL_TEXT_CHARS,
+  bodyFromMail,
+  escapeMarkdownLines,
+  htmlToMarkdown,
+  htmlToMarkdownUnbounded,
+  sanitizeUserHtml,
+  trimReply,
+  withCollapsedQuote,
+} from "@/lib/service-desk/body";
+import { HTML_LIMITS, limitHtml } from "@/lib/service-desk/html-limit";
 
 describe("htmlToMarkdown", () => {
   it("drops head, scripts, styles, event handlers, hidden preheaders and tracking pixels", () => {
@@ -243,5 +256,183 @@ describe("sanitizeUserHtml", () => {
     expect(sanitizeUserHtml('<a href="https://a.test" target="_self" rel="opener">x</a>')).toBe(
       '<a href="https://a.test" target="_blank" rel="nofollow noreferrer noopener">x</a>',
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Bounded work (issue 17)
+
+const SEED = 20261203;
+const timed = <T>(run: () => T): { value: T; ms: number } => {
+  const started = performance.now();
+  const value = run();
+  return { value, ms: performance.now() - started };
+};
+
+describe("HTML within the limits converts exactly as without them", () => {
+  // Small documents from the tags mail uses, with the whitespace, entities, comments, scripts, empty
+  // elements and unclosed tags that the bounding pass must carry through (or drop) as sanitising would.
+  const word = fc.constantFrom("alpha", "Beta", "1.", "- x", "a_b", "*", "&amp;", "&nbsp;", "&lt;b&gt;", "é", "  ", "\n", " ", "");
+  const tags = ["p", "div", "span", "b", "i", "em", "strong", "blockquote", "ul", "ol", "li", "table", "tr", "td", "th", "pre", "h2", "code", "font", "center", "s"];
+  const node: fc.Memo<string> = fc.memo((depth) =>
+    depth <= 1
+      ? fc.oneof(
+          word,
+          fc.constantFrom("<br>", "</br>", "</p>", "<hr>", '<img src="https://x.test/i.png" alt="pic">', "<!-- note -->", "<script>x()</script>", "<span></span>", "<li hidden>h</li>"),
+        )
+      : fc.oneof(
+          { weight: 2, arbitrary: word },
+          {
+            weight: 3,
+            arbitrary: fc
+              .tuple(fc.constantFrom(...tags), fc.array(node(depth - 1), { maxLength: 4 }), fc.boolean(), fc.boolean())
+              .map(([tag, children, close, attrs]) =>
+                `<${tag}${attrs ? ' style="color:red" title="t"' : ""}>${children.join("")}${close ? `</${tag}>` : ""}`,
+              ),
+          },
+          {
+            weight: 1,
+            arbitrary: fc
+              .tuple(fc.array(node(depth - 1), { maxLength: 3 }), fc.constantFrom("https://a.test/x", "mailto:a@b.test", "#top"))
+              .map(([children, href]) => `<a href="${href}">${children.join("")}</a>`),
+          },
+          { weight: 1, arbitrary: node(depth - 1).map((inner) => `<div style="display:none">${inner}</div>`) },
+        ),
+  );
+
+  // BODY_FUZZ_RUNS / BODY_FUZZ_SEED / BODY_FUZZ_DEPTH: a longer or different local hunt.
+  it("for random small documents", () => {
+    fc.assert(
+      fc.property(fc.array(node(Number(process.env.BODY_FUZZ_DEPTH) || 5), { maxLength: 6 }), (nodes) => {
+        const html = nodes.join("");
+        expect(htmlToMarkdown(html)).toBe(htmlToMarkdownUnbounded(html));
+      }),
+      { numRuns: Number(process.env.BODY_FUZZ_RUNS) || 1500, seed: Number(process.env.BODY_FUZZ_SEED) || SEED },
+    );
+  });
+
+  it("for empty element trees (cut back to their outer element)", () => {
+    for (const html of [
+      "a<div><div><span> </span></div></div>b",
+      "a<span><b> </b> <i></i></span>b",
+      "x<p><span></span><span>\n</span></p>y",
+      "<table><tr><td><div><div></div></div></td></tr></table>",
+    ])
+      expect(htmlToMarkdown(html)).toBe(htmlToMarkdownUnbounded(html));
+  });
+});
+
+describe("escapeMarkdownLines", () => {
+  const turndown = new TurndownService();
+  const escape = (line: string) => turndown.escape(line).replace(/</g, "\\<");
+  it("escapes every line as turndown escapes a text node", () => {
+    const line = fc.array(fc.constantFrom(..."-+=#>~`*_[]\\<1. ab".split("")), { maxLength: 12 }).map((c) => c.join(""));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (lines) => {
+        expect(escapeMarkdownLines(lines.join("\n"))).toBe(lines.map(escape).join("\n"));
+      }),
+      { numRuns: 2000, seed: SEED },
+    );
+  });
+});
+
+describe("HTML over the limits", () => {
+  it("flattens nesting thousands deep, keeping the text, without overflowing the stack", () => {
+    const html = `<p>Start</p>${"<div>".repeat(20_000)}deep text${"</div>".repeat(20_000)}<p>End</p>`;
+    const { value, ms } = timed(() => htmlToMarkdown(html));
+    expect(value).toMatch(/^Start\s+deep text\s+End$/);
+    expect(ms).toBeLessThan(1000);
+    expect(limitHtml(html, escapeMarkdownLines)).toMatchObject({ flattened: true });
+  });
+
+  it("keeps the formatting of the outer levels and the text of the inner ones", () => {
+    const inner = `${"<blockquote>".repeat(HTML_LIMITS.maxDepth + 5)}<b>deep</b>${"</blockquote>".repeat(HTML_LIMITS.maxDepth + 5)}`;
+    const markdown = htmlToMarkdown(`<p><b>Top</b> <a href="https://a.test">link</a></p>${inner}`);
+    expect(markdown).toContain("**Top** [link](https://a.test)");
+    expect(markdown).toContain("deep");
+    expect(markdown).not.toContain("**deep**");
+  });
+
+  it("skips a huge data: image and reads the text after it", () => {
+    const html = `<p>Before</p><img src="data:image/png;base64,${"A".repeat(5 * 1024 * 1024)}"><p>After</p>`;
+    const { value, ms } = timed(() => htmlToMarkdown(html));
+    expect(value).toBe("Before\n\nAfter");
+    expect(ms).toBeLessThan(500);
+  });
+
+  it("gives the plain text of HTML with too many elements: blocks, lists, links; no hidden text or scripts", () => {
+    const filler = "<span>x</span> ".repeat(HTML_LIMITS.maxElements);
+    const html =
+      `<h1>Title</h1><p>Hello <b>world</b> &amp; friends</p><ul><li>one</li><li>two</li></ul>` +
+      `<p><a href="https://a.test/reset">Reset your password</a> or <a href="https://b.test">https://b.test</a></p>` +
+      `<div style="display:none">preheader</div><script>alert(1)</script><p>1. not a list</p>${filler}`;
+    const limited = limitHtml(html, escapeMarkdownLines);
+    expect(limited.html).toBeUndefined();
+    const markdown = htmlToMarkdown(html);
+    expect(markdown.startsWith("Title\n\nHello world & friends\n\n- one\n- two\n\nReset your password <https://a.test/reset> or https://b.test\n\n1\\. not a list")).toBe(true);
+    expect(markdown).not.toMatch(/preheader|alert/);
+  });
+
+  it("stops reading after the text limit or the tag budget, and says so", () => {
+    const text = limitHtml(`<p>${"word ".repeat(50_000)}</p>`.repeat(2), escapeMarkdownLines);
+    expect(text.truncated).toBe(true);
+    const tags = limitHtml(`${"<b></b>".repeat(HTML_LIMITS.maxTags)}<p>never read</p>`, escapeMarkdownLines);
+    expect(tags.truncated).toBe(true);
+    const { value, ms } = timed(() => bodyFromMail({ html: `<p>Start</p>${"<i></i>".repeat(2 * HTML_LIMITS.maxTags)}<p>late</p>` }, { trim: false }));
+    expect(value.markdown).toBe(`Start\n\n${CUT_NOTICE}`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it("converts huge tables and long lists in bounded time", () => {
+    for (const html of [
+      `<table>${`<tr>${"<td>cell</td>".repeat(10)}</tr>`.repeat(50_000)}</table>`,
+      `<ol>${"<li>item</li>".repeat(100_000)}</ol>`,
+      `<table>${"<tr><td>".repeat(10_000)}x`,
+    ]) {
+      const { value, ms } = timed(() => htmlToMarkdown(html));
+      expect(value.length).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+});
+
+describe("bodyFromMail bounds", () => {
+  it("takes at most MAX_MAIL_TEXT_CHARS of a text and says where it cut", () => {
+    const text = `First line\n${"word ".repeat(100_000)}\nlast line`;
+    const { markdown } = bodyFromMail({ text }, { trim: false });
+    expect(markdown.length).toBeLessThanOrEqual(MAX_MAIL_TEXT_CHARS + CUT_NOTICE.length + 2);
+    expect(markdown.startsWith("First line")).toBe(true);
+    expect(markdown.endsWith(CUT_NOTICE)).toBe(true);
+  });
+
+  it("collapses runs of blank lines of an over-long text before cutting it", () => {
+    const text = `Start${"\n".repeat(300_000)}End`;
+    expect(bodyFromMail({ text }, { trim: false }).markdown).toBe("Start\n\nEnd");
+  });
+
+  it("leaves a text within the limit as it is", () => {
+    const text = `a\n\n\n\nb ${"x".repeat(1000)}`;
+    expect(bodyFromMail({ text }, { trim: false }).markdown).toBe(text);
+  });
+
+  it("puts the notice into the quote when the cut falls there", () => {
+    const text = `Thanks!\n\nOn Mon, Support wrote:\n${"> quoted line\n".repeat(20_000)}`;
+    const { markdown, quoted } = bodyFromMail({ text }, { trim: true });
+    expect(markdown).toBe("Thanks!");
+    expect(quoted.endsWith(CUT_NOTICE)).toBe(true);
+  });
+});
+
+describe("trimReply on input that makes regexes backtrack", () => {
+  const lines = [" ".repeat(199), ">".repeat(199), `On ${"a ".repeat(98)}`, `Op ${"x ".repeat(95)}`, "on at ".repeat(33), `From: ${"<a ".repeat(64)}`];
+  it.each(lines.map((line) => [line.slice(0, 12), line]))("lines like %j", (_label, line) => {
+    const { value, ms } = timed(() => trimReply(`New text\n\n${`${line}\n`.repeat(500)}`));
+    expect(value.body.startsWith("New text")).toBe(true);
+    expect(ms).toBeLessThan(300);
+  });
+
+  it("still cuts a trailing quote longer than the lines the parser reads", () => {
+    const text = `Yes please.\n\n${"> old line\n".repeat(1000)}`;
+    expect(trimReply(text)).toMatchObject({ body: "Yes please.", allQuoted: false });
   });
 });

@@ -76,15 +76,13 @@ export function locateHeaderBlock(bytes: Uint8Array, warnings: string[]): Header
     start = first.next;
   }
 
-  let position = start;
-  let end = start;
-  while (position < bytes.length) {
-    const line = readLine(bytes, position);
-    if (line.end === line.start) return { start, end, bodyStart: line.next };
-    end = line.end;
-    position = line.next;
-  }
-  return { start, end: bytes.length, bodyStart: bytes.length };
+  const empty = findBlankLine(bytes, start);
+  if (empty) return { start, end: empty.lineStart > start ? lineContentEnd(bytes, empty.lineStart - 1) : start, bodyStart: empty.next };
+  // No blank line: all header (readLine's rules for the last line).
+  let end = bytes.length;
+  if (end > start && bytes[end - 1] === 0x0a) end--;
+  if (end > start && bytes[end - 1] === 0x0d) end--;
+  return { start, end: Math.max(start, end), bodyStart: bytes.length };
 }
 
 /** What a top-level header block may hold; past these, fields are cut or left out (see boundHeaderBlock). */
@@ -147,27 +145,15 @@ function cutField(field: Uint8Array, half: number): Uint8Array {
  */
 export function boundHeaderBlock(bytes: Uint8Array, location: HeaderBlockLocation, warnings: string[]): Uint8Array | undefined {
   if (location.end - location.start <= HEADER_LIMITS.maxFieldBytes) return undefined;
-  const fields: { start: number; end: number }[] = [];
-  let position = location.start;
-  while (position < location.end) {
-    const line = readLine(bytes, position);
-    const next = Math.min(line.next, location.end);
-    const continuation = bytes[line.start] === 0x20 || bytes[line.start] === 0x09;
-    if (continuation && fields.length) fields[fields.length - 1].end = next;
-    else fields.push({ start: line.start, end: next });
-    position = line.next;
-  }
   const kept: Uint8Array[] = [];
   let blockBytes = 0;
   let addressBytes = 0;
   let cut = 0;
   let dropped = 0;
-  for (const { start, end } of fields) {
+  let full = false;
+
+  const take = (start: number, end: number) => {
     let field = bytes.subarray(start, end);
-    if (kept.length >= HEADER_LIMITS.maxFields || blockBytes >= HEADER_LIMITS.maxBlockBytes) {
-      dropped++;
-      continue;
-    }
     if (field.length > HEADER_LIMITS.maxFieldBytes) {
       field = cutField(field, HEADER_LIMITS.maxFieldBytes / 2);
       cut++;
@@ -177,20 +163,36 @@ export function boundHeaderBlock(bytes: Uint8Array, location: HeaderBlockLocatio
     if (ADDRESS_FIELDS.has(name)) {
       if (addressBytes + field.length > HEADER_LIMITS.maxAddressBytes) {
         dropped++;
-        continue;
+        return;
       }
       addressBytes += field.length;
     }
     if (blockBytes + field.length > HEADER_LIMITS.maxBlockBytes) {
       dropped++;
-      continue;
+      return;
     }
     kept.push(field);
     blockBytes += field.length;
+    if (kept.length >= HEADER_LIMITS.maxFields || blockBytes >= HEADER_LIMITS.maxBlockBytes) full = true;
+  };
+
+  // Fields are taken as they end; once the block is full the rest is not even looked at.
+  let fieldStart = location.start;
+  let position = location.start;
+  while (position < location.end && !full) {
+    const lineFeed = bytes.indexOf(0x0a, position);
+    const next = lineFeed < 0 || lineFeed + 1 > location.end ? location.end : lineFeed + 1;
+    if (next < location.end && bytes[next] !== 0x20 && bytes[next] !== 0x09) {
+      take(fieldStart, next);
+      fieldStart = next;
+    }
+    position = next;
   }
+  if (!full && fieldStart < location.end) take(fieldStart, location.end);
+  else if (full && position < location.end) dropped++;
   if (!cut && !dropped) return undefined;
   if (cut) warnings.push(`${cut} header field(s) over ${HEADER_LIMITS.maxFieldBytes / 1024} KB cut to their first and last part`);
-  if (dropped) warnings.push(`${dropped} header field(s) left out (over the limits for header fields)`);
+  if (dropped) warnings.push("header fields left out: over the limits for header fields");
   // Every field but the block's last ends with its line break; `rest` starts with that last line's break,
   // then the blank line and the body. Drop that break when the last kept field brings its own.
   const last = kept[kept.length - 1];
@@ -205,6 +207,36 @@ export function boundHeaderBlock(bytes: Uint8Array, location: HeaderBlockLocatio
   }
   out.set(rest, offset);
   return out;
+}
+
+/** End of the content of the line whose line feed is at `lineFeed` (a CR before it is not content). */
+function lineContentEnd(bytes: Uint8Array, lineFeed: number): number {
+  return lineFeed > 0 && bytes[lineFeed - 1] === 0x0d ? lineFeed - 1 : lineFeed;
+}
+
+type NodeBufferClass = { from(buffer: ArrayBufferLike, offset: number, length: number): Uint8Array & { indexOf(value: string, from: number): number } };
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer;
+
+/**
+ * The first empty line (LF or CR LF alone) at or after `start`: where it starts and the byte after it. A
+ * hostile header block has millions of lines, so on Node the two byte sequences are searched natively.
+ */
+function findBlankLine(bytes: Uint8Array, start: number): { lineStart: number; next: number } | undefined {
+  if (bytes[start] === 0x0a) return { lineStart: start, next: start + 1 };
+  if (bytes[start] === 0x0d && bytes[start + 1] === 0x0a) return { lineStart: start, next: start + 2 };
+  if (NodeBuffer) {
+    const view = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const lf = view.indexOf("\n\n", start);
+    const crlf = view.indexOf("\n\r\n", start);
+    const at = lf < 0 ? crlf : crlf < 0 ? lf : Math.min(lf, crlf);
+    if (at < 0) return undefined;
+    return { lineStart: at + 1, next: at + (at === lf ? 2 : 3) };
+  }
+  for (let lineFeed = bytes.indexOf(0x0a, start); lineFeed >= 0; lineFeed = bytes.indexOf(0x0a, lineFeed + 1)) {
+    if (bytes[lineFeed + 1] === 0x0a) return { lineStart: lineFeed + 1, next: lineFeed + 2 };
+    if (bytes[lineFeed + 1] === 0x0d && bytes[lineFeed + 2] === 0x0a) return { lineStart: lineFeed + 1, next: lineFeed + 3 };
+  }
+  return undefined;
 }
 
 /** Charset to read raw 8-bit header bytes with: the message's own when it names one we know, else none. */

@@ -7,7 +7,7 @@ import type { InboundAttachment, InboundMessage, MailAddress } from "./types";
 import { decodeText, decodeUtf8Lenient } from "./charset";
 import { parseMultipartFormData } from "./form-data";
 import { parseAddresses } from "./headers";
-import { MAX_ATTACHMENTS, SIGNATURE_TYPES, parseRawMime } from "./parse-mime";
+import { MAX_ATTACHMENTS, SIGNATURE_TYPES, normalizeNewlines, parseRawMime } from "./parse-mime";
 
 /** One form field: raw bytes, plus its text when the caller already decoded it (FormData). */
 interface Field {
@@ -180,8 +180,8 @@ async function fromParsedFields(
   const to = base.to.length ? base.to : await addressField("to");
   const cc = base.cc.length ? base.cc : await addressField("cc");
   const subjectField = await textOf("subject");
-  const text = (await textOf("text"))?.replace(/\r\n?/g, "\n");
-  const html = (await textOf("html"))?.replace(/\r\n?/g, "\n");
+  const text = normalizeNewlines(await textOf("text"));
+  const html = normalizeNewlines(await textOf("html"));
 
   const message: InboundMessage = {
     ...base,
