@@ -1,14 +1,13 @@
 // customer:export and customer:erase as an operator runs them: a child process against the embedded database
 // (a temporary directory) in the PGlite project and against DATABASE_URL in the Postgres project. The rows are
 // written with plain SQL on the same database between runs (the CLI holds the embedded one only while it runs).
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectEmbedded, connectPostgres, type RawConnection } from "@/lib/db/connect";
+import { runCli } from "../support/cli";
 
-const root = path.resolve(__dirname, "../..");
 const postgresUrl = process.env.DATABASE_URL || undefined;
 const dataDir = mkdtempSync(path.join(tmpdir(), "service-desk-cli-privacy-"));
 const pgliteDir = path.join(dataDir, "pglite");
@@ -16,18 +15,7 @@ const unique = Math.random().toString(36).slice(2, 8);
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: postgresUrl ?? "" };
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", ...args], { cwd: root, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli({ url: postgresUrl, pgliteDir }, ...args);
 
 /** Runs `work` on the CLI's database, then lets go of it so the next CLI run can open it. */
 async function onCliDatabase<T>(work: (conn: RawConnection) => Promise<T>): Promise<T> {

@@ -1,33 +1,23 @@
 // The admin CLI as an operator runs it: a child process, against the embedded database (a temporary
 // directory) in the PGlite project and against DATABASE_URL in the Postgres project.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli";
 
-const root = path.resolve(__dirname, "../..");
 const postgresUrl = process.env.DATABASE_URL || undefined;
 const dataDir = mkdtempSync(path.join(tmpdir(), "service-desk-cli-"));
 const unique = Math.random().toString(36).slice(2, 8);
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(...args: string[]) {
   return cliOn(postgresUrl, ...args);
 }
 
-function cliOn(databaseUrl: string | undefined, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", PGLITE_DATA_DIR: path.join(dataDir, "pglite"), DATABASE_URL: databaseUrl ?? "" };
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", ...args], { cwd: root, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function cliOn(databaseUrl: string | undefined, ...args: string[]) {
+  return runCli({ url: databaseUrl, pgliteDir: path.join(dataDir, "pglite") }, ...args);
 }
 
 describe(`admin CLI on ${postgresUrl ? "Postgres" : "the embedded database"}`, () => {
