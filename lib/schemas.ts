@@ -377,3 +377,60 @@ export function tokenExpiry(value: string | undefined): Date | undefined {
 export type CreateAccessTokenInput = z.input<typeof createAccessTokenSchema>;
 
 export const revokeAccessTokenSchema = z.object({ id: z.number().int().positive() });
+
+// --- Code hosts: linked repositories, the reference key, linking a change by hand ---
+
+export const CODE_HOST_PROVIDERS = ["github", "gitlab"] as const;
+
+const repositorySegment = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+const linkRepositoryFields = z.object({
+  provider: z.enum(CODE_HOST_PROVIDERS, "Choose GitHub or GitLab."),
+  fullPath: z
+    .string()
+    .trim()
+    .transform((v) => v.replace(/^\/+|\/+$/g, "").replace(/\.git$/i, ""))
+    .pipe(z.string().min(1, "Enter the repository's path, e.g. acme/game-server.").max(255, "The path is too long (255 characters at most).")),
+  baseUrl: z.string().trim().max(255, "The URL is too long.").optional(),
+});
+
+function checkRepository(value: { provider: (typeof CODE_HOST_PROVIDERS)[number]; fullPath: string; baseUrl?: string }, ctx: z.RefinementCtx) {
+  const segments = value.fullPath.split("/");
+  if (segments.some((s) => !repositorySegment.test(s)))
+    ctx.addIssue({ code: "custom", path: ["fullPath"], message: "Use letters, digits, '.', '-' and '_' in each part of the path." });
+  else if (value.provider === "github" && segments.length !== 2) ctx.addIssue({ code: "custom", path: ["fullPath"], message: "A GitHub repository is owner/repo." });
+  else if (segments.length < 2) ctx.addIssue({ code: "custom", path: ["fullPath"], message: "A GitLab repository is group/repo or group/subgroup/repo." });
+  if (!value.baseUrl) return;
+  let url: URL | null = null;
+  try {
+    url = new URL(value.baseUrl);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
+    ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "Enter the host's address, e.g. https://gitlab.example.com." });
+  else if (value.provider === "github" && url.host !== "github.com")
+    ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "GitHub repositories live on https://github.com; leave this empty." });
+}
+
+/** A repository to link: `owner/repo` on GitHub, `group/subgroup/repo` on GitLab (any self-managed base URL). */
+export const linkRepositorySchema = linkRepositoryFields.superRefine(checkRepository);
+export type LinkRepositoryInput = z.input<typeof linkRepositorySchema>;
+export const linkRepositoryActionSchema = linkRepositoryFields.extend({ projectPath: projectPathSchema }).superRefine(checkRepository);
+
+export const repositoryActionSchema = z.object({ projectPath: projectPathSchema, repositoryId: z.number().int().positive() });
+
+/** The optional reference key (`DESK` in `DESK-12`): upper-case letters, digits and `_`, starting with a letter. */
+export const issueReferenceKeySchema = z
+  .string()
+  .trim()
+  .max(64, "The key is too long (64 characters at most).")
+  .refine((v) => v === "" || /^[A-Z][A-Z0-9_]+$/.test(v), "Use upper-case letters, digits and _, starting with a letter, at least two characters (e.g. DESK).");
+export const setIssueReferenceKeySchema = z.object({ projectPath: projectPathSchema, key: issueReferenceKeySchema });
+
+export const linkChangeSchema = z.object({
+  projectPath: projectPathSchema,
+  iid: z.number().int().positive(),
+  url: z.string().trim().min(1, "Paste the link of a pull/merge request, issue or commit.").max(2048, "That link is too long."),
+});
+export const unlinkChangeSchema = z.object({ projectPath: projectPathSchema, iid: z.number().int().positive(), changeId: z.number().int().positive() });

@@ -168,3 +168,42 @@ export function labelTitlesFromApi(value: unknown): string[] | undefined {
   const list = Array.isArray(value) ? value : String(value).split(",");
   return list.map((title) => String(title).trim()).filter(Boolean);
 }
+
+/** A linked repository; `webhook_secret` only in the answer that created it. */
+export function repositoryJson(
+  repository: { id: number; provider: string; fullPath: string; baseUrl: string; webUrl: string; webhookUrl: string; defaultBranch: string | null; lastDelivery: { at: Date; status: string; summary: string | null } | null; createdAt: Date },
+  secret?: string,
+) {
+  return {
+    id: repository.id,
+    provider: repository.provider,
+    full_path: repository.fullPath,
+    base_url: repository.baseUrl,
+    web_url: repository.webUrl,
+    webhook_url: repository.webhookUrl,
+    ...(secret !== undefined ? { webhook_secret: secret } : {}),
+    default_branch: repository.defaultBranch,
+    last_delivery_at: iso(repository.lastDelivery?.at),
+    last_delivery_status: repository.lastDelivery?.status ?? null,
+    last_delivery_summary: repository.lastDelivery?.summary ?? null,
+    created_at: iso(repository.createdAt),
+  };
+}
+
+/** A change linked to an issue (`linked_changes` of the issue JSON). */
+export function linkedChangeJson(change: { provider: string; repositoryPath: string; kind: string; externalId: string; reference: string; title: string; url: string; state: string; closing: boolean; closedIssue: boolean; source: string; createdAt: Date }) {
+  return {
+    provider: change.provider,
+    repository: change.repositoryPath,
+    kind: change.kind,
+    id: change.externalId,
+    reference: change.reference,
+    title: change.title,
+    web_url: change.url,
+    state: change.state,
+    closes_issue: change.closing,
+    closed_issue: change.closedIssue,
+    source: change.source,
+    created_at: iso(change.createdAt),
+  };
+}

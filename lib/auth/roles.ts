@@ -38,6 +38,8 @@ export const POLICY = {
   "issue:triage": "REPORTER",
   // External (email) participants of an issue: listing, adding and removing them.
   "issue:participants": "REPORTER",
+  // Linking a pull/merge request, code-host issue or commit of a linked repository to an issue by hand.
+  "issue:link_change": "REPORTER",
   // Customers' addresses in full (issue and note authors, participants, Cc, the mail a note came in with), as
   // GitLab shows them; below this they are masked (lib/data/address-visibility.ts) and cannot be searched for.
   "customer:address": "REPORTER",
@@ -47,6 +49,8 @@ export const POLICY = {
   // Members' email addresses; others see names and usernames.
   "member:email": "MAINTAINER",
   "project:settings": "MAINTAINER",
+  // Linked GitHub/GitLab repositories: linking, secrets, the reference key and the log of webhook deliveries.
+  "code_host:manage": "MAINTAINER",
   // The project's own Service Desk addresses (incoming+…, alias, reply addresses), also inside routing reasons.
   "service_desk:address": "MAINTAINER",
 } as const satisfies Record<string, Role>;

@@ -18,6 +18,13 @@ export interface ThreadContext {
 
 const bracket = (id: string) => `<${id}>`;
 
+/** Values a caller supplies; the rest come from the issue (serviceDeskMailValues). */
+export interface MailValues {
+  NOTE_TEXT?: string;
+  CLOSED_BY_URL?: string;
+  CLOSED_BY_TITLE?: string;
+}
+
 /** What a Service Desk mail about an issue is built from (ThreadContext), with whether it is one. */
 export const threadIssueSelect = {
   id: true,
@@ -51,7 +58,7 @@ export interface ServiceDeskMailOptions {
   template: TemplateName;
   to: string;
   subject: string;
-  values?: { NOTE_TEXT?: string };
+  values?: MailValues;
   kind?: string;
   /** Defaults to the project's display name (outgoingName, else "Support Bot"). */
   fromName?: string;
@@ -91,7 +98,13 @@ export async function prepareServiceDeskMail(
   const rendered = await renderServiceDeskTemplate(
     options.template,
     content,
-    serviceDeskMailValues({ project, issue, replyKey, noteText: options.values?.NOTE_TEXT }),
+    serviceDeskMailValues({
+      project,
+      issue,
+      replyKey,
+      noteText: options.values?.NOTE_TEXT,
+      closedBy: options.values?.CLOSED_BY_URL || options.values?.CLOSED_BY_TITLE ? { url: options.values.CLOSED_BY_URL ?? "", title: options.values.CLOSED_BY_TITLE ?? "" } : undefined,
+    }),
   );
   const unsubscribe = unsubscribeUrl(replyKey);
 
@@ -171,7 +184,7 @@ export async function mailParticipants(
   tx: FullTx,
   issueId: number,
   template: "new_note" | "issue_closed",
-  values: { NOTE_TEXT?: string } = {},
+  values: MailValues = {},
   options: { author?: CommentAuthor } = {},
 ): Promise<string[]> {
   const issue = await tx.issue.findUniqueOrThrow({

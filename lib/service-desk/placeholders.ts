@@ -14,6 +14,8 @@ export const PLACEHOLDER_NAMES = [
   "SYSTEM_HEADER",
   "SYSTEM_FOOTER",
   "ADDITIONAL_TEXT",
+  "CLOSED_BY_URL",
+  "CLOSED_BY_TITLE",
 ] as const;
 export type PlaceholderName = (typeof PLACEHOLDER_NAMES)[number];
 
@@ -81,6 +83,18 @@ export const PLACEHOLDERS: Readonly<Record<PlaceholderName, PlaceholderInfo>> = 
     example: "This mail was sent by Acme Support.",
     kind: "text",
     templates: ALL,
+  },
+  CLOSED_BY_URL: {
+    description: "Link to the merge request or commit that closed the issue (empty when it was closed by hand).",
+    example: "https://gitlab.com/acme/game-server/-/merge_requests/45",
+    kind: "url",
+    templates: ["issue_closed"],
+  },
+  CLOSED_BY_TITLE: {
+    description: "Title of the merge request or commit that closed the issue (empty when it was closed by hand).",
+    example: "Fix the crash on start (merge request !45 in acme/game-server)",
+    kind: "text",
+    templates: ["issue_closed"],
   },
 };
 

@@ -25,6 +25,8 @@ export interface MailValuesInput {
   replyKey: string;
   /** The comment being mailed (new_note). */
   noteText?: string;
+  /** What closed the issue (issue_closed, when a linked change did). */
+  closedBy?: { url: string; title: string };
 }
 
 export function issueWebUrl(project: { fullPath: string }, iid: number): string {
@@ -36,7 +38,7 @@ export function unsubscribeUrl(replyKey: string): string {
 }
 
 /** Every placeholder's value for one mail about `issue`. The instance-wide texts are not configurable yet. */
-export function serviceDeskMailValues({ project, issue, replyKey, noteText }: MailValuesInput): PlaceholderValues {
+export function serviceDeskMailValues({ project, issue, replyKey, noteText, closedBy }: MailValuesInput): PlaceholderValues {
   return {
     ISSUE_ID: `#${issue.iid}`,
     ISSUE_PATH: `${project.fullPath}#${issue.iid}`,
@@ -47,6 +49,8 @@ export function serviceDeskMailValues({ project, issue, replyKey, noteText }: Ma
     SYSTEM_FOOTER: "",
     ADDITIONAL_TEXT: "",
     ...(noteText !== undefined ? { NOTE_TEXT: noteText } : {}),
+    CLOSED_BY_URL: closedBy?.url ?? "",
+    CLOSED_BY_TITLE: closedBy?.title ?? "",
   };
 }
 

@@ -13,12 +13,14 @@ const EXPECTED: Record<ProjectAction, Role[]> = {
   "issue:update_state": ["REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"],
   "issue:triage": ["REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"],
   "issue:participants": ["REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"],
+  "issue:link_change": ["REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"],
   "customer:address": ["REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"],
   "issue_template:manage": ["DEVELOPER", "MAINTAINER", "OWNER"],
   "member:manage": ["MAINTAINER", "OWNER"],
   "member:email": ["MAINTAINER", "OWNER"],
   "project:settings": ["MAINTAINER", "OWNER"],
   "service_desk:address": ["MAINTAINER", "OWNER"],
+  "code_host:manage": ["MAINTAINER", "OWNER"],
 };
 
 describe("can", () => {

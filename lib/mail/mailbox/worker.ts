@@ -5,6 +5,7 @@
 import { env } from "@/lib/env";
 import { deliverOutbox } from "@/lib/mail/outbox";
 import { runRetention } from "@/lib/privacy/retention";
+import { recoverDeliveries } from "@/lib/code-hosts/recover-deliveries";
 import { recoverInbound } from "@/lib/service-desk/recovery";
 import { connectorFor, mailboxConfigs, type MailboxConfig } from "./config";
 import { describePollError, pollMailbox, summarizePoll } from "./poll";
@@ -88,7 +89,7 @@ async function outboxLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
   }
 }
 
-/** Stored mail an interrupted processing left unfinished (webhook or mailbox), taken up again. */
+/** Stored mail an interrupted processing left unfinished (webhook or mailbox), and code-host deliveries, taken up again. */
 async function recoveryLoop(options: Required<Omit<WorkerOptions, "mailboxes">>) {
   const { signal, log } = options;
   while (!signal.aborted) {
@@ -96,7 +97,10 @@ async function recoveryLoop(options: Required<Omit<WorkerOptions, "mailboxes">>)
       const result = await recoverInbound({ limit: 50 });
       if (result.processed > 0) log(`inbound: finished ${result.processed} interrupted mail(s) ${JSON.stringify(result.outcomes)}`);
       if (result.outboxIds.length) await deliverOutbox({ ids: result.outboxIds });
-      if (result.more) continue;
+      const deliveries = await recoverDeliveries({ limit: 50 });
+      if (deliveries.processed > 0) log(`code hosts: finished ${deliveries.processed} interrupted deliver${deliveries.processed === 1 ? "y" : "ies"}`);
+      if (deliveries.outboxIds.length) await deliverOutbox({ ids: deliveries.outboxIds });
+      if (result.more || deliveries.more) continue;
     } catch (error) {
       log(`inbound recovery: ${describePollError(error)}`);
     }

@@ -1,6 +1,7 @@
-// Stored mail that never reached an outcome, processed again for schedulers (Vercel Cron, any external cron):
+// Stored mail (and code-host deliveries) that never reached an outcome, processed again for schedulers (Vercel Cron, any external cron):
 // `Authorization: Bearer $CRON_SECRET`. Bounded per call; `more` says another call has work.
 import { cronRoute } from "@/lib/api/cron-route";
+import { recoverDeliveries } from "@/lib/code-hosts/recover-deliveries";
 import { deliverOutbox } from "@/lib/mail/outbox";
 import { recoverInbound } from "@/lib/service-desk/recovery";
 
@@ -9,8 +10,11 @@ export const maxDuration = 60;
 
 const sweep = cronRoute(async () => {
   const { outboxIds, ...result } = await recoverInbound({ limit: 100, budgetMs: 40_000 });
-  const delivery = outboxIds.length ? await deliverOutbox({ ids: outboxIds }) : undefined;
-  return { ...result, thank_yous_sent: delivery?.sent ?? 0 };
+  // Code-host deliveries left unfinished too: like mail, nobody resends them.
+  const { outboxIds: closeMails, ...deliveries } = await recoverDeliveries({ limit: 50 });
+  const ids = [...outboxIds, ...closeMails];
+  const delivery = ids.length ? await deliverOutbox({ ids }) : undefined;
+  return { ...result, code_host_deliveries: deliveries, thank_yous_sent: delivery?.sent ?? 0 };
 });
 
 export const GET = sweep;

@@ -7,9 +7,14 @@ import { CopyButton } from "@/app/_components/copy-button";
 import { Badge, Card, PageHeader, RelativeTime } from "@/app/_components/ui";
 import { orNotFound } from "@/lib/auth/page-access";
 import { EMAIL_TEMPLATE_INFO, listEmailTemplates } from "@/lib/data/email-templates";
+import { getIssueReferenceKey, listRepositories } from "@/lib/data/code-repositories";
 import { getServiceDeskSettings, listSettingEvents } from "@/lib/data/service-desk";
 import { projectFromParams, type ProjectParams } from "../project-context";
 import { ServiceDeskSettingsForm } from "./service-desk-form";
+import { LinkRepositoryForm } from "./repositories/link-repository-form";
+import { ReferenceKeyForm } from "./repositories/reference-key-form";
+import { UnlinkRepositoryButton } from "./repositories/repository-controls";
+import { LastDelivery } from "./repositories/repository-status";
 import { ServiceDeskToggle } from "./service-desk-toggle";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -28,10 +33,12 @@ function SectionHeading({ id, title, children }: { id: string; title: string; ch
 export default async function SettingsPage({ params }: { params: Promise<ProjectParams> }) {
   const { actor, project } = await projectFromParams(params);
   if (!project.permissions["project:settings"]) notFound();
-  const [settings, templates, history] = await Promise.all([
+  const [settings, templates, history, repositories, referenceKey] = await Promise.all([
     orNotFound(getServiceDeskSettings(actor, project.fullPath)),
     orNotFound(listEmailTemplates(actor, project.fullPath)),
     orNotFound(listSettingEvents(actor, project.fullPath, { limit: 20 })),
+    orNotFound(listRepositories(actor, project.fullPath)),
+    orNotFound(getIssueReferenceKey(actor, project.fullPath)),
   ]);
   const { enabled, ...formValues } = settings.values;
   const base = `/${project.fullPath}`;
@@ -137,6 +144,46 @@ export default async function SettingsPage({ params }: { params: Promise<Project
               </li>
             ))}
           </ul>
+        </section>
+
+        <section aria-labelledby="repositories-heading">
+          <SectionHeading id="repositories-heading" title="Repositories">
+            Link the GitHub or GitLab repositories where fixes land: a commit or merge request that says{" "}
+            <code>Fixes {project.fullPath}#12</code> closes the issue when it reaches the default branch, and the customer is told (when
+            &ldquo;Email the customer when an issue is closed&rdquo; is on).
+          </SectionHeading>
+          <Card className="divide-y divide-slate-200">
+            {repositories.length === 0 ? (
+              <p className="p-6 text-sm text-slate-500">No repository is linked yet. Link one below, then add the webhook it shows on GitHub or GitLab.</p>
+            ) : (
+              <ul aria-label="Linked repositories" className="divide-y divide-slate-200">
+                {repositories.map((repository) => (
+                  <li key={repository.id} className="flex flex-wrap items-center gap-3 px-6 py-4">
+                    <div className="min-w-0 flex-1">
+                      <Link href={`${base}/settings/repositories/${repository.id}`} className="font-medium text-slate-900 hover:text-indigo-700">
+                        {repository.fullPath}
+                      </Link>{" "}
+                      <Badge tone={repository.provider === "github" ? "slate" : "violet"}>{repository.provider === "github" ? "GitHub" : "GitLab"}</Badge>
+                      <div className="mt-1">
+                        <LastDelivery delivery={repository.lastDelivery} />
+                      </div>
+                    </div>
+                    <Link href={`${base}/settings/repositories/${repository.id}`} className="text-sm font-medium text-indigo-700 hover:underline">
+                      Webhook &amp; deliveries
+                    </Link>
+                    <UnlinkRepositoryButton projectPath={project.fullPath} repositoryId={repository.id} fullPath={repository.fullPath} />
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div className="p-6">
+              <h3 className="mb-3 text-sm font-semibold text-slate-900">Link a repository</h3>
+              <LinkRepositoryForm projectPath={project.fullPath} />
+            </div>
+            <div className="p-6">
+              <ReferenceKeyForm projectPath={project.fullPath} current={referenceKey} />
+            </div>
+          </Card>
         </section>
 
         <section aria-labelledby="history-heading">

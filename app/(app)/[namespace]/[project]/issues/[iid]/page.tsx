@@ -15,6 +15,7 @@ import { NoteBody } from "./note-body";
 import { NoteAnchor } from "./note-anchor";
 import { IssueSidebar } from "./sidebar";
 import { StateButton } from "./state-button";
+import { SystemNoteText } from "./system-note-text";
 import { ThreadAttachments, type ThreadAttachment } from "./thread-attachments";
 import { ThreadEmailDetail, type ThreadEmail } from "./thread-email";
 
@@ -159,7 +160,7 @@ export default async function IssuePage({ params, searchParams }: { params: Para
                 <li key={note.id} id={`note_${note.id}`} className="flex items-center gap-2 pl-3 text-sm text-slate-500">
                   <span className="size-1.5 shrink-0 rounded-full bg-slate-400" aria-hidden />
                   <span>
-                    <strong className="font-medium text-slate-700">{who(note.author, note.externalAuthor)}</strong> {note.body}{" "}
+                    <strong className="font-medium text-slate-700">{who(note.author, note.externalAuthor)}</strong> <SystemNoteText body={note.body} />{" "}
                     <RelativeTime date={note.createdAt} />
                     {note.internal && <span className="ml-1 text-xs text-amber-700">(internal)</span>}
                   </span>

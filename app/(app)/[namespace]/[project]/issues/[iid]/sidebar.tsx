@@ -3,14 +3,21 @@
 import { getActor } from "@/lib/auth/session";
 import { orNotFound } from "@/lib/auth/page-access";
 import { getIssueSidebar } from "@/lib/data/issue-sidebar";
+import { linkableRepositories, listLinkedChanges } from "@/lib/data/linked-changes";
 import { SidebarAssignees } from "./sidebar-assignees";
 import { SidebarLabels } from "./sidebar-labels";
+import { SidebarLinkedChanges } from "./sidebar-linked-changes";
 import { SidebarParticipants } from "./sidebar-participants";
 
 export async function IssueSidebar({ projectPath, iid }: { projectPath: string; iid: number }) {
   const actor = await getActor();
   const data = await orNotFound(getIssueSidebar(actor, projectPath, iid));
   const { permissions } = data;
+  const [changes, repositories] = await Promise.all([
+    orNotFound(listLinkedChanges(actor, projectPath, iid)),
+    // Below Reporter there is nothing to link with (and the list of repositories is not theirs to see).
+    linkableRepositories(actor, projectPath).catch(() => []),
+  ]);
   return (
     <aside aria-label="Issue details" className="divide-y divide-slate-200 text-sm">
       <SidebarAssignees
@@ -27,6 +34,13 @@ export async function IssueSidebar({ projectPath, iid }: { projectPath: string; 
         labels={data.labels}
         projectLabels={data.projectLabels}
         canEdit={permissions.canTriage}
+      />
+      <SidebarLinkedChanges
+        projectPath={data.projectPath}
+        iid={data.iid}
+        changes={changes.map(({ id, provider, repositoryPath, kind, reference, title, url, state, closedIssue, source }) => ({ id, provider, repositoryPath, kind, reference, title, url, state, closedIssue, source }))}
+        canLink={repositories.length > 0}
+        hasRepositories={repositories.length > 0}
       />
       {permissions.canManageParticipants && (
         <SidebarParticipants

@@ -1,12 +1,14 @@
 // GET|PUT /api/v1/projects/:id/issues/:iid — one issue; PUT takes state_event (close/reopen), labels (titles;
-// missing ones are created, as GitLab does) and assignee_ids, through the same data functions as the UI.
+// missing ones are created, as GitLab does) and assignee_ids, through the same data functions as the UI. The
+// single issue also lists its `linked_changes` (commits and merge requests of linked repositories).
 import { apiRoute } from "@/lib/api/handler";
-import { issueJson, labelTitlesFromApi, parseIid, projectPathFromApiId } from "@/lib/api/resources";
+import { issueJson, labelTitlesFromApi, linkedChangeJson, parseIid, projectPathFromApiId } from "@/lib/api/resources";
 import type { Actor } from "@/lib/auth/actor";
 import { setIssueAssignees } from "@/lib/data/assignees";
 import { getIssueSidebar } from "@/lib/data/issue-sidebar";
 import { getIssue, setIssueState } from "@/lib/data/issues";
 import { createLabel, listProjectLabels, setIssueLabels } from "@/lib/data/labels";
+import { listLinkedChanges } from "@/lib/data/linked-changes";
 import { getProject } from "@/lib/data/projects";
 import { AppError } from "@/lib/errors";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
@@ -17,9 +19,9 @@ type Params = { id: string; iid: string };
 
 async function loadIssue(actor: Actor, projectPath: string, iid: number) {
   const project = await getProject(actor, projectPath);
-  const [issue, sidebar] = await Promise.all([getIssue(actor, projectPath, iid), getIssueSidebar(actor, projectPath, iid)]);
+  const [issue, sidebar, changes] = await Promise.all([getIssue(actor, projectPath, iid), getIssueSidebar(actor, projectPath, iid), listLinkedChanges(actor, projectPath, iid)]);
   const commentCount = issue.notes.filter((note) => !note.system).length;
-  return issueJson({ ...issue, labels: sidebar.labels, assignees: sidebar.assignees, commentCount }, project);
+  return { ...issueJson({ ...issue, labels: sidebar.labels, assignees: sidebar.assignees, commentCount }, project), linked_changes: changes.map(linkedChangeJson) };
 }
 
 export const GET = apiRoute<Params>(async ({ actor, params }) => loadIssue(actor, await projectPathFromApiId(params.id), parseIid(params.iid)));
