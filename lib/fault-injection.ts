@@ -3,7 +3,16 @@
 // in every real deployment, where each call is one comparison.
 import { env } from "@/lib/env";
 
-export type CrashPoint = "after-store" | "after-claim" | "in-write" | "after-write" | "before-answer";
+export type CrashPoint =
+  | "after-store"
+  | "after-claim"
+  | "in-write"
+  | "after-write"
+  | "before-answer"
+  // Code-host deliveries (lib/code-hosts): stored, one issue's change committed, outcome recorded.
+  | "delivery-after-store"
+  | "delivery-after-change"
+  | "delivery-before-answer";
 
 const reached = new Map<string, number>();
 

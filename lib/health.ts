@@ -1,5 +1,6 @@
 // Health report for load balancers and uptime checks: database reachable, migrations current, and the mail
 // backlog (counts and ages only — nothing about who mailed what).
+import { deliveryBacklog } from "@/lib/data/code-host-deliveries";
 import { db } from "@/lib/db/client";
 import { migrationsCurrent, type SqlConnection } from "@/lib/db/migrate";
 import { mailboxHealth, type MailboxHealth } from "@/lib/mail/mailbox/status";
@@ -26,6 +27,8 @@ export interface HealthReport {
   outbox: OutboxBacklog | null;
   /** Stored mail not yet at an outcome (`received`), past its lease (`stuck`), given up (`failed`): InboundBacklog. */
   inbound: InboundBacklog | null;
+  /** Code-host webhook deliveries not yet processed (`received`) and those past their lease for 5 minutes (`stuck`). */
+  code_host_deliveries?: { received: number; stuck: number };
   /** Configured mailboxes (IMAP/Graph); `stale` = no successful poll for 3 intervals. Reported, not a 503. */
   mailboxes?: MailboxHealth[];
   error?: string;
@@ -38,13 +41,14 @@ export async function healthReport(): Promise<HealthReport> {
     return { status: "unavailable", database: "unreachable", migrations: "unknown", outbox: null, inbound: null, error: (error as Error).message };
   }
   const current = await withTimeout(migrationsCurrent(prismaConnection()), "migration check").catch(() => null);
-  const [outbox, mailboxes, inbound] = await Promise.all([outboxBacklog(), mailboxHealth(), inboundBacklog()]);
+  const [outbox, mailboxes, inbound, deliveries] = await Promise.all([outboxBacklog(), mailboxHealth(), inboundBacklog(), deliveryBacklog()]);
   return {
     status: current ? "ok" : "unavailable",
     database: "ok",
     migrations: current === null ? "unknown" : current ? "current" : "pending",
     outbox,
     inbound,
+    code_host_deliveries: deliveries,
     ...(mailboxes.length ? { mailboxes } : {}),
   };
 }

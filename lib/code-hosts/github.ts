@@ -59,7 +59,8 @@ export function readGitHubDelivery(event: string, payload: Json): ReadDelivery {
     const target = defaultBranch ?? str(obj(obj(obj(pr.base).repo)).default_branch);
     if (!target || base !== target)
       return { kind: "ignored", repositoryPath, sender, summary, reason: `Targets ${base ?? "an unknown branch"}, not the default branch${target ? ` (${target})` : ""}.` };
-    const state = action === "closed" ? (merged ? "merged" : "closed") : "opened";
+    // From the pull request itself, not the action: an `edited` event on a merged one is still merged.
+    const state = merged ? "merged" : str(pr.state) === "closed" || action === "closed" ? "closed" : "opened";
     const title = str(pr.title) ?? `Pull request #${number}`;
     const change: ChangeEvent = {
       kind: "merge_request",

@@ -49,7 +49,9 @@ export function readGitLabDelivery(event: string, payload: Json): ReadDelivery {
     const target = str(mr.target_branch);
     if (!defaultBranch || target !== defaultBranch)
       return { kind: "ignored", repositoryPath, sender, summary, reason: `Targets ${target ?? "an unknown branch"}, not the default branch${defaultBranch ? ` (${defaultBranch})` : ""}.` };
-    const state = action === "merge" ? "merged" : action === "close" ? "closed" : "opened";
+    // From the merge request's state when given: an `update` of a merged one (labels, description) is still merged.
+    const given = str(mr.state);
+    const state = given === "merged" || action === "merge" ? "merged" : given === "closed" || given === "locked" || action === "close" ? "closed" : "opened";
     const title = str(mr.title) ?? `Merge request !${iid}`;
     const change: ChangeEvent = {
       kind: "merge_request",

@@ -4,6 +4,7 @@ import { finishDelivery, loadDelivery, type DeliveryOutcome } from "@/lib/data/c
 import { applyChangeToIssue } from "@/lib/data/linked-changes";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { crashPoint } from "@/lib/fault-injection";
 import { readGitHubDelivery } from "./github";
 import { readGitLabDelivery } from "./gitlab";
 import { findIssueReferences, resolveReferences } from "./references";
@@ -87,6 +88,7 @@ export async function processDelivery(id: string): Promise<ProcessedDelivery | n
       }
       updates++;
       const result = await applyChangeToIssue({ repository: { id: repository.id, provider, fullPath: repository.fullPath }, issueId, change, closing });
+      crashPoint("delivery-after-change");
       const ref = `${project.fullPath}#${iid}`;
       const via = `${change.kind === "commit" ? "commit" : provider === "github" ? "pull request" : "merge request"} ${change.reference}`;
       if (result.effect === "closed") {

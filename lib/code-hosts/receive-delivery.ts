@@ -1,19 +1,21 @@
 // The code-host webhook, for both hosts: cap the body, check the signature, store the delivery, process it,
 // answer. Wrong signature → 401 and nothing stored; anything stored is answered 2xx and never lost.
 import { createHash } from "node:crypto";
-import { claimDelivery, findWebhookRepository, retryDeliveryLater, storeDelivery } from "@/lib/data/code-host-deliveries";
+import { claimDelivery, findWebhookRepository, reopenFailedDelivery, retryDeliveryLater, storeDelivery } from "@/lib/data/code-host-deliveries";
 import { isTransientDatabaseError } from "@/lib/db/transient";
+import { env } from "@/lib/env";
+import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { processDelivery } from "./process-delivery";
-import { deliveryRetryAt } from "./recover-deliveries";
+import { deliveryRetryAt, recoverDeliveriesSoon } from "./recover-deliveries";
 import { openSecret, verifyGitHubSignature, verifyGitLabToken } from "./secret";
 import type { Provider } from "./types";
 
 /** GitHub caps payloads at 25 MB, but a push or merge request that matters here is far smaller. */
 export const MAX_DELIVERY_BYTES = 5 * 1024 * 1024;
 
-/** How long a processing holds a delivery before the sweeper may take it over. */
-export const DELIVERY_LEASE_SECONDS = 60;
+/** How long a processing holds a delivery before the sweeper may take it over: the same as stored mail's. */
+export const deliveryLeaseSeconds = () => env().INBOUND_LEASE_SECONDS;
 
 const answer = (status: number, body: Record<string, unknown>) => Response.json(body, { status });
 
@@ -57,21 +59,25 @@ export async function receiveDelivery(provider: Provider, repositoryId: string, 
   const deliveryKey = request.headers.get(HEADERS[provider].delivery)?.trim() || `sha256:${createHash("sha256").update(body).digest("hex")}`;
   let stored;
   try {
-    stored = await storeDelivery({ repositoryId: repository.id, event, deliveryKey, payload: body, leaseSeconds: DELIVERY_LEASE_SECONDS });
+    stored = await storeDelivery({ repositoryId: repository.id, event, deliveryKey, payload: body, leaseSeconds: deliveryLeaseSeconds() });
   } catch (error) {
     console.error("code-host delivery could not be stored:", error);
     return answer(503, { status: "failed", message: "Could not store the delivery; please redeliver it." });
   }
+  crashPoint("delivery-after-store");
   if (!stored.created) {
-    // A redelivery: repeat what the first one did, or finish it when an interrupted processing left it.
-    if (stored.status !== "received") return answer(200, { status: "duplicate", delivery_id: stored.id, outcome: stored.outcome });
-    if (!(await claimDelivery(stored.id, DELIVERY_LEASE_SECONDS)))
+    // A redelivery: repeat what the first one did, finish it when an interrupted processing left it, or try a
+    // given-up one again (a person pressed "Redeliver": every effect is keyed, so nothing happens twice).
+    const retry = stored.status === "failed" && (await reopenFailedDelivery(stored.id, deliveryLeaseSeconds()));
+    if (!retry && stored.status !== "received") return answer(200, { status: "duplicate", delivery_id: stored.id, outcome: stored.outcome });
+    if (!retry && !(await claimDelivery(stored.id, deliveryLeaseSeconds())))
       return answer(202, { status: "received", delivery_id: stored.id, message: "Already being processed." });
   }
   try {
     const result = await processDelivery(stored.id);
     if (!result) return answer(202, { status: "received", delivery_id: stored.id });
     if (result.outboxIds.length) deliverSoon(result.outboxIds);
+    crashPoint("delivery-before-answer");
     return answer(result.status === "ignored" ? 202 : 200, {
       status: result.status,
       delivery_id: stored.id,
@@ -85,5 +91,8 @@ export async function receiveDelivery(provider: Provider, repositoryId: string, 
     console.error(`code-host delivery ${stored.id} failed${isTransientDatabaseError(error) ? " (database unavailable)" : ""}:`, error);
     await retryDeliveryLater(stored.id, deliveryRetryAt(new Date(), 1), message).catch(() => undefined);
     return answer(202, { status: "received", delivery_id: stored.id, message: "Stored; it will be processed shortly." });
+  } finally {
+    // Deliveries an earlier request left unfinished: hosts never resend them, so each request sweeps (throttled).
+    recoverDeliveriesSoon();
   }
 }

@@ -1,12 +1,14 @@
 // The sweeper for code-host deliveries an interrupted or failed processing left unfinished: run by the worker
 // and /api/cron/inbound (which send the mail it queued: `outboxIds`). GitHub and GitLab never redeliver on their own, so this is what makes a delivery count.
+import { after } from "next/server";
 import { claimDelivery, dueDeliveries, finishDelivery, loadDelivery, retryDeliveryLater } from "@/lib/data/code-host-deliveries";
+import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { env } from "@/lib/env";
 import { processDelivery } from "./process-delivery";
 
 /** A delivery still failing after this long is given up (failed, with its last error kept). */
 export const DELIVERY_GIVE_UP_MS = 24 * 60 * 60_000;
 
-const LEASE_SECONDS = 60;
 
 /** When try `attempt` (1 = the first retry) happens: 30 s, 1, 2, 4 … minutes, at most an hour apart. */
 export function deliveryRetryAt(now: Date, attempt: number): Date {
@@ -27,7 +29,17 @@ export async function recoverDeliveries(options: { limit?: number; now?: Date } 
   const due = await dueDeliveries(now, limit + 1);
   const result: DeliveryRecovery = { processed: 0, failed: 0, outboxIds: [], more: due.length > limit };
   for (const row of due.slice(0, limit)) {
-    if (!(await claimDelivery(row.id, LEASE_SECONDS, now))) continue;
+    // Tried for a day (e.g. it kills its process every time, so no catch below ever ran): give it up.
+    if (now.getTime() - row.receivedAt.getTime() >= DELIVERY_GIVE_UP_MS && row.attempts > 1) {
+      if (await claimDelivery(row.id, env().INBOUND_LEASE_SECONDS, now, row.attempts)) {
+        const delivery = await loadDelivery(row.id);
+        if (delivery)
+          await finishDelivery(row.id, delivery.repository.id, { status: "failed", summary: delivery.event, sender: null, outcome: `Given up after 24 hours and ${row.attempts} attempts; redeliver it from the host to try again.`, error: null }, now);
+        result.failed++;
+      }
+      continue;
+    }
+    if (!(await claimDelivery(row.id, env().INBOUND_LEASE_SECONDS, now, row.attempts))) continue;
     try {
       const done = await processDelivery(row.id);
       if (done) {
@@ -39,7 +51,7 @@ export async function recoverDeliveries(options: { limit?: number; now?: Date } 
       if (now.getTime() - row.receivedAt.getTime() >= DELIVERY_GIVE_UP_MS) {
         const delivery = await loadDelivery(row.id);
         if (delivery)
-          await finishDelivery(row.id, delivery.repository.id, { status: "failed", summary: delivery.event, sender: null, outcome: "Given up after 24 hours of failed attempts.", error: message }, now);
+          await finishDelivery(row.id, delivery.repository.id, { status: "failed", summary: delivery.event, sender: null, outcome: "Given up after 24 hours of failed attempts; redeliver it from the host to try again.", error: message }, now);
         result.failed++;
       } else {
         await retryDeliveryLater(row.id, deliveryRetryAt(now, row.attempts + 1), message);
@@ -47,4 +59,26 @@ export async function recoverDeliveries(options: { limit?: number; now?: Date } 
     }
   }
   return result;
+}
+
+// Throttled per process: one sweep at a time, at most every 10 s, however many deliveries arrive.
+const SOON_INTERVAL_MS = 10_000;
+let lastSweep = 0;
+let running: Promise<void> | undefined;
+
+/** Sweeps due deliveries after the current response (Next's after()), throttled; never throws. */
+export function recoverDeliveriesSoon(now = Date.now()): void {
+  if (running || now - lastSweep < SOON_INTERVAL_MS) return;
+  lastSweep = now;
+  running = recoverDeliveries({ limit: 10 })
+    .then((result) => deliverSoon(result.outboxIds))
+    .catch((error: unknown) => console.error("recovering code-host deliveries failed (tried again later):", error))
+    .finally(() => {
+      running = undefined;
+    });
+  try {
+    after(running);
+  } catch {
+    // after() throws outside a request scope.
+  }
 }

@@ -24,7 +24,8 @@ const MAX_PATH = 255;
 const KEYWORD = /\b(?:clos(?:e[sd]?|ing)|fix(?:e[sd]|ing)?|resolv(?:e[sd]?|ing)|implement(?:s|ed|ing)?)(?::?) +/gi;
 const ISSUE_WORD = /issues? +/iy;
 // Between two references of one list: `, `, ` and `, `, and `, or nothing but spaces (GitLab's separator).
-const SEPARATOR = / *,? +and +| *,? */y;
+// Spaces are taken once, up front: GitLab's ` *,? +and +| *,? *` backtracks quadratically over a long run of them.
+const SEPARATOR = / *(?:,? *and +|,? *)/y;
 
 export interface ReferenceOptions {
   /** The app's public URL: only links to this app's issues are references (`<APP_URL>/<path>/issues/<iid>`). */
@@ -40,7 +41,8 @@ export function proseOnly(text: string): string {
   const kept: string[] = [];
   let fence: string | null = null;
   for (const line of lines) {
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    // A backtick fence's info string has no backtick (CommonMark): "```x``` is …" is inline code, not a fence.
+    const marker = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})/.exec(line);
     if (fence) {
       if (marker && marker[1][0] === fence[0] && marker[1].length >= fence.length && line.trim() === marker[1]) fence = null;
       continue;
@@ -81,7 +83,15 @@ function collectReferences(prose: string, options: ReferenceOptions): Map<number
     const ref: IssueReference = parsed ? { kind: "url", ...parsed, closing: false, text } : { kind: "local", iid: 0, closing: false, text };
     urls.push({ ref, start: m.index, end: m.index + text.length });
   }
-  const inUrl = (at: number) => urls.some((url) => at >= url.start && at < url.end + 1);
+  // Anchors come in order, so one forward pointer over the (ordered) URLs answers "inside a URL?" in linear time.
+  const insideUrl = () => {
+    let i = 0;
+    return (at: number) => {
+      while (i < urls.length && urls[i].end + 1 <= at) i++;
+      return i < urls.length && at >= urls[i].start;
+    };
+  };
+  let inUrl = insideUrl();
   for (const m of prose.matchAll(HASH_REF)) {
     const hash = m.index;
     if (inUrl(hash)) continue;
@@ -101,6 +111,7 @@ function collectReferences(prose: string, options: ReferenceOptions): Map<number
     if ((start > 0 && PATH_CHAR.test(prose[start - 1])) || /@$|@[\w.-]+:$/.test(before) || !PATH.test(path)) continue;
     hits.push({ ref: { kind: "path", projectPath: path.toLowerCase(), iid, closing: false, text: prose.slice(start, end) }, start, end });
   }
+  inUrl = insideUrl();
   for (const m of prose.matchAll(KEY_REF)) {
     if (inUrl(m.index)) continue;
     hits.push({ ref: { kind: "key", key: m[1], iid: Number(m[2]), closing: false, text: m[0] }, start: m.index, end: m.index + m[0].length });

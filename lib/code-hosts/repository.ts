@@ -53,25 +53,26 @@ export function parseChangeUrl(repository: Pick<RepositoryRef, "provider" | "bas
   const path = url.pathname.replace(/\/+$/, "");
   if (!path.toLowerCase().startsWith(`${prefix}/`)) return null;
   const rest = path.slice(prefix.length + 1);
-  const clean = `${url.protocol}//${url.host}${path}`;
+  const base = `${url.protocol}//${url.host}${path.slice(0, prefix.length)}`;
   const patterns =
     repository.provider === "github"
       ? ([
-          [/^pull\/(\d{1,9})(?:\/\w+)?$/, "merge_request"],
-          [/^issues\/(\d{1,9})$/, "issue"],
-          [/^commit\/([0-9a-f]{7,64})$/i, "commit"],
+          [/^pull\/(\d{1,9})(?:\/\w+)?$/, "merge_request", "pull"],
+          [/^issues\/(\d{1,9})$/, "issue", "issues"],
+          [/^commit\/([0-9a-f]{7,64})$/i, "commit", "commit"],
         ] as const)
       : ([
-          [/^(?:-\/)?merge_requests\/(\d{1,9})(?:\/\w+)?$/, "merge_request"],
-          [/^(?:-\/)?issues\/(\d{1,9})$/, "issue"],
-          [/^(?:-\/)?commit\/([0-9a-f]{7,64})$/i, "commit"],
+          [/^(?:-\/)?merge_requests\/(\d{1,9})(?:\/\w+)?$/, "merge_request", "-/merge_requests"],
+          [/^(?:-\/)?issues\/(\d{1,9})$/, "issue", "-/issues"],
+          [/^(?:-\/)?commit\/([0-9a-f]{7,64})$/i, "commit", "-/commit"],
         ] as const);
-  for (const [pattern, kind] of patterns) {
+  for (const [pattern, kind, segment] of patterns) {
     const match = pattern.exec(rest);
     if (!match) continue;
     const id = kind === "commit" ? match[1].toLowerCase() : match[1];
     const reference = kind === "commit" ? shortSha(id) : kind === "merge_request" && repository.provider === "gitlab" ? `!${id}` : `#${id}`;
-    return { kind, externalId: id, reference, url: clean };
+    // The change's own page, whatever tab was pasted (`/pull/7/files` → `/pull/7`).
+    return { kind, externalId: id, reference, url: `${base}/${segment}/${id}` };
   }
   return null;
 }

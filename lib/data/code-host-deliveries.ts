@@ -56,13 +56,28 @@ export async function storeDelivery(input: { repositoryId: number; event: string
   return { ...row, created: count === 1 };
 }
 
-/** Takes the lease of an unfinished delivery whose lease ran out (or was never taken); false when someone holds it. */
-export async function claimDelivery(id: string, leaseSeconds: number, now = new Date()): Promise<boolean> {
+/**
+ * Takes the lease of an unfinished delivery whose lease ran out (or was never taken); false when someone holds
+ * it. `attempts` is what the caller read: the claim holds only if nobody claimed since. The lease doubles with
+ * each attempt (up to an hour), so a delivery that kills its process every time costs little while it lasts.
+ */
+export async function claimDelivery(id: string, leaseSeconds: number, now = new Date(), attempts?: number): Promise<boolean> {
+  const seen = attempts ?? (await db().codeHostDelivery.findUnique({ where: { id }, select: { attempts: true } }))?.attempts ?? 0;
+  const lease = Math.min(leaseSeconds * 2 ** Math.min(Math.max(seen - 1, 0), 12), 3600);
   const claimed = await db().codeHostDelivery.updateMany({
-    where: { id, status: "received", OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-    data: { lockedUntil: new Date(now.getTime() + leaseSeconds * 1000), attempts: { increment: 1 } },
+    where: { id, attempts: seen, status: "received", OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+    data: { lockedUntil: new Date(now.getTime() + lease * 1000), attempts: { increment: 1 } },
   });
   return claimed.count === 1;
+}
+
+/** A given-up delivery sent again by a person (GitHub's "Redeliver"): back to `received`, leased to the caller. */
+export async function reopenFailedDelivery(id: string, leaseSeconds: number, now = new Date()): Promise<boolean> {
+  const reopened = await db().codeHostDelivery.updateMany({
+    where: { id, status: "failed" },
+    data: { status: "received", receivedAt: now, attempts: { increment: 1 }, lockedUntil: new Date(now.getTime() + leaseSeconds * 1000), processedAt: null },
+  });
+  return reopened.count === 1;
 }
 
 /** A stored delivery with its repository, for processing. */

@@ -7,8 +7,17 @@ import type { Provider } from "@/lib/code-hosts/types";
 import { db } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/errors";
 import { issueReferenceKeySchema, linkRepositorySchema, type LinkRepositoryInput } from "@/lib/schemas";
-import { requireProject } from "./access";
+import { can } from "@/lib/auth/roles";
+import { loadProjectAccess } from "./access";
+import { isUniqueViolation } from "./users";
 import { fieldErrorsOf } from "./validation";
+
+/** Like the other settings: members below Maintainer get 404, not 403 (they do not learn what is linked). */
+async function requireProject(actor: Actor | null, projectPath: string, action: "code_host:manage") {
+  const access = await loadProjectAccess(actor, projectPath);
+  if (!can(access.role, action)) throw notFound("Page");
+  return access;
+}
 
 const repositorySelect = {
   id: true,
@@ -83,11 +92,17 @@ export async function linkRepository(actor: Actor | null, projectPath: string, i
   });
   if (taken) throw new AppError("conflict", "This repository is already linked.", { fullPath: "This repository is already linked to this project." });
   const secret = generateWebhookSecret();
-  const row = await db().codeRepository.create({
-    data: { projectId: project.id, provider, fullPath, baseUrl, secretSealed: sealSecret(secret), createdById: actor!.id },
-    select: repositorySelect,
-  });
-  return { ...view(row), secret };
+  try {
+    const row = await db().codeRepository.create({
+      data: { projectId: project.id, provider, fullPath, baseUrl, secretSealed: sealSecret(secret), createdById: actor!.id },
+      select: repositorySelect,
+    });
+    return { ...view(row), secret };
+  } catch (error) {
+    // Two identical requests at once: the unique index lets one through.
+    if (isUniqueViolation(error)) throw new AppError("conflict", "This repository is already linked.", { fullPath: "This repository is already linked to this project." });
+    throw error;
+  }
 }
 
 /** A new secret for a repository (the old one stops working at once); shown once, like at linking. */

@@ -91,7 +91,11 @@ export async function applyChangeToIssue(input: ApplyChangeInput): Promise<Apply
     if (!inserted && (link.state !== change.state || link.title !== change.title || (closing && !link.closing)))
       await tx.linkedChange.update({ where: { id: link.id }, data: { state: change.state, title: change.title.slice(0, 500), closing: link.closing || closing } });
 
-    if (change.closes && closing && !link.closedIssue) {
+    // Closes on the first sight of the change in its closing state only: the same merge or commit delivered
+    // again (any delivery id) after someone reopened the issue — or after it was closed when first seen — never
+    // closes it again.
+    const firstSight = inserted || link.state !== change.state;
+    if (change.closes && closing && !link.closedIssue && firstSight) {
       const now = new Date();
       const closed = await tx.issue.updateMany({ where: { id: issueId, state: "OPENED" }, data: { state: "CLOSED", closedAt: now, closedById: actorId } });
       if (closed.count === 1) {

@@ -1,5 +1,5 @@
-// Retention: drops the raw payload of inbound mail and the bodies of sent mail once they are old and finished
-// (INBOUND_RETENTION_DAYS, OUTBOUND_RETENTION_DAYS). Run by /api/cron/retention and the worker.
+// Retention: drops the raw payload of inbound mail (and of code-host deliveries) and the bodies of sent mail once
+// they are old and finished (INBOUND_RETENTION_DAYS, OUTBOUND_RETENTION_DAYS). Run by /api/cron/retention and the worker.
 import { db } from "@/lib/db/client";
 import { sql } from "@/lib/db/sql";
 import { env } from "@/lib/env";
@@ -73,7 +73,25 @@ async function purgeOutboundBatch(now: Date, batchSize: number): Promise<number>
   return rows.length;
 }
 
-/** One bounded retention pass over both tables; `more` says a further call would find more to purge. */
+/**
+ * Empties one batch of old, finished code-host delivery payloads (they carry commit authors' names and
+ * addresses); what the delivery did stays in its summary and outcome. Same retention as inbound mail.
+ */
+async function purgeDeliveryBatch(now: Date, batchSize: number): Promise<number> {
+  const cutoff = new Date(now.getTime() - env().INBOUND_RETENTION_DAYS * DAY_MS);
+  const rows = await sql<{ id: string }>(
+    `UPDATE code_host_deliveries SET payload = ''::bytea
+     WHERE id IN (
+       SELECT id FROM code_host_deliveries
+       WHERE status <> 'received' AND size > 0 AND octet_length(payload) > 0 AND received_at < $1::timestamp
+       ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id`,
+    [cutoff.toISOString(), batchSize],
+  );
+  return rows.length;
+}
+
+/** One bounded retention pass over the tables; `more` says a further call would find more to purge. */
 export async function runRetention(options: RetentionOptions = {}) {
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? 100;
@@ -94,5 +112,12 @@ export async function runRetention(options: RetentionOptions = {}) {
     if (purged < batchSize) break;
     if (batch === maxBatches - 1) more = true;
   }
-  return { inbound, outbound, more };
+  let deliveries = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const purged = await purgeDeliveryBatch(now, batchSize);
+    deliveries += purged;
+    if (purged < batchSize) break;
+    if (batch === maxBatches - 1) more = true;
+  }
+  return { inbound, outbound, deliveries, more };
 }

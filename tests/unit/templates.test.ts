@@ -52,10 +52,12 @@ afterEach(() => {
 });
 
 describe("PLACEHOLDERS", () => {
-  it("has GitLab's nine placeholders, each described", () => {
+  it("has GitLab's nine placeholders and the two naming what closed an issue, each described", () => {
     expect([...PLACEHOLDER_NAMES].sort()).toEqual(
       [
         "ADDITIONAL_TEXT",
+        "CLOSED_BY_TITLE",
+        "CLOSED_BY_URL",
         "ISSUE_DESCRIPTION",
         "ISSUE_ID",
         "ISSUE_PATH",
@@ -69,9 +71,11 @@ describe("PLACEHOLDERS", () => {
     for (const name of PLACEHOLDER_NAMES) expect(PLACEHOLDERS[name].description.length).toBeGreaterThan(10);
   });
 
-  it("allows NOTE_TEXT in new_note only, the others everywhere", () => {
+  it("allows NOTE_TEXT in new_note only, CLOSED_BY_* in issue_closed only, the others everywhere", () => {
     expect(PLACEHOLDERS.NOTE_TEXT.templates).toEqual(["new_note"]);
-    for (const name of PLACEHOLDER_NAMES.filter((n) => n !== "NOTE_TEXT"))
+    expect(PLACEHOLDERS.CLOSED_BY_URL.templates).toEqual(["issue_closed"]);
+    expect(PLACEHOLDERS.CLOSED_BY_TITLE.templates).toEqual(["issue_closed"]);
+    for (const name of PLACEHOLDER_NAMES.filter((n) => !["NOTE_TEXT", "CLOSED_BY_URL", "CLOSED_BY_TITLE"].includes(n)))
       expect([...PLACEHOLDERS[name].templates].sort()).toEqual([...TEMPLATE_NAMES].sort());
   });
 });

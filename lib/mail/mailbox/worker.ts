@@ -116,8 +116,9 @@ async function retentionLoop(options: Required<Omit<WorkerOptions, "mailboxes">>
   await pause(Math.min(RETENTION_FIRST_PASS_MS, options.retentionIntervalMs), signal);
   while (!signal.aborted) {
     try {
-      const { inbound, outbound, more } = await runRetention();
-      if (inbound + outbound > 0) log(`retention: purged ${inbound} inbound payload(s), ${outbound} sent mail body(ies)`);
+      const { inbound, outbound, deliveries, more } = await runRetention();
+      if (inbound + outbound + deliveries > 0)
+        log(`retention: purged ${inbound} inbound payload(s), ${outbound} sent mail body(ies), ${deliveries} code-host delivery payload(s)`);
       if (more) continue;
     } catch (error) {
       log(`retention: ${describePollError(error)}`);
