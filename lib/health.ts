@@ -1,6 +1,7 @@
 // Health report for load balancers and uptime checks: database reachable, migrations current, and the mail
 // backlog (counts and ages only — nothing about who mailed what).
 import { deliveryBacklog } from "@/lib/data/code-host-deliveries";
+import { issueEventBacklog } from "@/lib/data/issue-events";
 import { db } from "@/lib/db/client";
 import { migrationsCurrent, type SqlConnection } from "@/lib/db/migrate";
 import { mailboxHealth, type MailboxHealth } from "@/lib/mail/mailbox/status";
@@ -29,6 +30,8 @@ export interface HealthReport {
   inbound: InboundBacklog | null;
   /** Code-host webhook deliveries not yet processed (`received`) and those past their lease for 5 minutes (`stuck`). */
   code_host_deliveries?: { received: number; stuck: number };
+  /** Issue events not yet fanned out into team notifications, and those pending for over 10 minutes. */
+  team_notifications?: { pending: number; stuck: number };
   /** Configured mailboxes (IMAP/Graph); `stale` = no successful poll for 3 intervals. Reported, not a 503. */
   mailboxes?: MailboxHealth[];
   error?: string;
@@ -41,7 +44,7 @@ export async function healthReport(): Promise<HealthReport> {
     return { status: "unavailable", database: "unreachable", migrations: "unknown", outbox: null, inbound: null, error: (error as Error).message };
   }
   const current = await withTimeout(migrationsCurrent(prismaConnection()), "migration check").catch(() => null);
-  const [outbox, mailboxes, inbound, deliveries] = await Promise.all([outboxBacklog(), mailboxHealth(), inboundBacklog(), deliveryBacklog()]);
+  const [outbox, mailboxes, inbound, deliveries, events] = await Promise.all([outboxBacklog(), mailboxHealth(), inboundBacklog(), deliveryBacklog(), issueEventBacklog()]);
   return {
     status: current ? "ok" : "unavailable",
     database: "ok",
@@ -49,6 +52,7 @@ export async function healthReport(): Promise<HealthReport> {
     outbox,
     inbound,
     code_host_deliveries: deliveries,
+    team_notifications: events,
     ...(mailboxes.length ? { mailboxes } : {}),
   };
 }

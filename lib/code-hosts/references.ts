@@ -1,6 +1,7 @@
 // Issue references in commit messages and pull/merge request descriptions, and which of them a closing keyword
 // governs (GitLab's default issue_closing_pattern, which also covers GitHub's keywords). Pure and linear-time:
 // the text comes from anyone who can push to a linked repository.
+import { proseOnly } from "@/lib/prose";
 
 /** One reference found in a text. `local` is a bare `#12`: the repository's own issue, never ours. */
 export type IssueReference =
@@ -27,34 +28,11 @@ const ISSUE_WORD = /issues? +/iy;
 // Spaces are taken once, up front: GitLab's ` *,? +and +| *,? *` backtracks quadratically over a long run of them.
 const SEPARATOR = / *(?:,? *and +|,? *)/y;
 
+export { proseOnly };
+
 export interface ReferenceOptions {
   /** The app's public URL: only links to this app's issues are references (`<APP_URL>/<path>/issues/<iid>`). */
   appUrl: string;
-}
-
-/**
- * Blanks out what is not prose: fenced and inline code, quoted lines (`> …`, a PR body quoting another) and
- * HTML comments (PR templates hide their instructions in them). Offsets are not kept; only the words matter.
- */
-export function proseOnly(text: string): string {
-  const lines = text.slice(0, MAX_SCANNED_CHARACTERS).replace(/<!--[\s\S]*?(?:-->|$)/g, " ").split(/\r?\n/);
-  const kept: string[] = [];
-  let fence: string | null = null;
-  for (const line of lines) {
-    // A backtick fence's info string has no backtick (CommonMark): "```x``` is …" is inline code, not a fence.
-    const marker = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})/.exec(line);
-    if (fence) {
-      if (marker && marker[1][0] === fence[0] && marker[1].length >= fence.length && line.trim() === marker[1]) fence = null;
-      continue;
-    }
-    if (marker) {
-      fence = marker[1];
-      continue;
-    }
-    if (/^ {0,3}>/.test(line)) continue;
-    kept.push(line.replace(/(`+)[^`]*?\1/g, " "));
-  }
-  return kept.join("\n");
 }
 
 /** The project path and iid of a link to one of this app's issues (`/<path>/issues/<iid>`, also `/-/issues/`). */
@@ -128,7 +106,7 @@ function collectReferences(prose: string, options: ReferenceOptions): Map<number
  * An issue named twice comes back twice; resolveReferences merges them.
  */
 export function findIssueReferences(text: string, options: ReferenceOptions): IssueReference[] {
-  const prose = proseOnly(text);
+  const prose = proseOnly(text.slice(0, MAX_SCANNED_CHARACTERS));
   const found = collectReferences(prose, options);
   KEYWORD.lastIndex = 0;
   for (let k = KEYWORD.exec(prose); k; k = KEYWORD.exec(prose)) {

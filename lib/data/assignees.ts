@@ -5,6 +5,7 @@ import { can } from "@/lib/auth/roles";
 import { db, type Db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { requireVisibleIssue } from "./issues";
+import { recordIssueEvent } from "./issue-events";
 import { lockIssue } from "./labels";
 
 export interface AssigneeView {
@@ -89,7 +90,10 @@ export async function setIssueAssignees(actor: Actor | null, projectPath: string
       await tx.note.create({ data: { issueId: issue.id, authorId: actor!.id, system: true, body: assigneeChangeNote(added, removed) } });
       await tx.issue.update({ where: { id: issue.id }, data: { updatedAt: new Date() } });
     }
+    // The newly assigned hear of it (after the response) and get a To-Do.
+    const eventIds = added.length ? [await recordIssueEvent(tx, { issueId: issue.id, kind: "assigned", actorId: actor!.id, userIds: added.map((u) => u.id) })] : [];
     return {
+      eventIds,
       assignees: await currentAssignees(tx, issue.id),
       added: added.map((u) => u.id),
       removed: removed.map((u) => u.id),

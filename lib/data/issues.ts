@@ -8,6 +8,7 @@ import { createIssueSchema, type CreateIssueInput } from "@/lib/schemas";
 import { mailParticipants } from "@/lib/service-desk/notifications";
 import { loadProjectAccess, requireProject } from "./access";
 import { addressRule, routeLabel } from "./address-visibility";
+import { markIssueTodosDone } from "./todos";
 import { fieldErrorsOf } from "./validation";
 
 // No email: who wrote what is shown by name; members' addresses are for Maintainers (members.ts).
@@ -166,6 +167,8 @@ export async function setIssueState(actor: Actor | null, projectPath: string, ii
     });
     // Service Desk: the customer hears that their request was closed, when the project wants that.
     const outboxIds = action === "close" ? await mailParticipants(tx, issue.id, "issue_closed") : [];
+    // Closing it is dealing with it: whoever closed it has nothing left to do there.
+    if (action === "close") await markIssueTodosDone(tx, issue.id, actor!.id);
     return { iid, state: target, changed: true, outboxIds };
   });
 }

@@ -7,7 +7,9 @@ import { AppError } from "@/lib/errors";
 import { mailParticipants } from "@/lib/service-desk/notifications";
 import { renderUserMarkdown } from "@/lib/service-desk/thread-html";
 import { addNoteSchema, previewMarkdownSchema, type AddNoteInput } from "@/lib/schemas";
+import { recordIssueEvent } from "./issue-events";
 import { requireVisibleIssue } from "./issues";
+import { markIssueTodosDone } from "./todos";
 import { fieldErrorsOf } from "./validation";
 
 export async function addNote(actor: Actor | null, projectPath: string, iid: number, input: Omit<AddNoteInput, "projectPath" | "iid">) {
@@ -26,7 +28,10 @@ export async function addNote(actor: Actor | null, projectPath: string, iid: num
       const outboxIds = note.internal
         ? []
         : await mailParticipants(tx, issue.id, "new_note", { NOTE_TEXT: note.body }, { author: actor! });
-      return { ...note, outboxIds };
+      // Colleagues hear of it (after the response); the commenter's own To-Dos on the issue are done.
+      const eventId = await recordIssueEvent(tx, { issueId: issue.id, kind: "comment", noteId: note.id, actorId: actor!.id });
+      await markIssueTodosDone(tx, issue.id, actor!.id);
+      return { ...note, outboxIds, eventIds: [eventId] };
     },
     { timeout: 30_000 },
   );

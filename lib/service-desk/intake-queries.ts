@@ -287,8 +287,9 @@ export interface NewIssueFromMail {
  * mail as `created_issue`: one statement, so all of it happens or none of it. Returns the issue id and the
  * thank-you's outbox id; undefined when the claim is no longer this processing's (nothing was written).
  */
-export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId: number; outboxId: string | null } | undefined> {
+export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId: number; outboxId: string | null; eventId: string } | undefined> {
   const { projectId, iid, thankYou, outcome } = input;
+  const eventId = randomUUID();
   const outbox = thankYou ? outboxRow(thankYou.mail) : null;
   const outboxId = outbox ? randomUUID() : null;
   const values: SqlValue[] = [];
@@ -316,6 +317,10 @@ export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId:
       UPDATE inbound_emails SET status = 'created_issue', reason = ${$(outcome.reason)}, error = NULL, processed_at = now(), locked_until = NULL,
              message_id = ${$(outcome.messageId)}::text, from_address = ${$(outcome.fromAddress)}::text, subject = ${$(outcome.subject)}, issue_id = issue.id
       FROM issue WHERE inbound_emails.id = ${$(input.inboundEmailId)})`,
+    // The team's notification of the new request: one row, fanned out after the response (lib/notifications).
+    `event AS (
+      INSERT INTO issue_events (id, issue_id, kind, user_ids, status, attempts, created_at)
+      SELECT ${$(eventId)}, issue.id, 'new_request', '{}'::text[], 'pending', 0, now() FROM issue)`,
   ];
   if (input.systemNote)
     parts.push(`note AS (
@@ -343,5 +348,5 @@ export async function writeNewIssue(input: NewIssueFromMail): Promise<{ issueId:
   const rows = await pending;
   if (!rows[0]) return undefined;
   crashPoint("after-write");
-  return { issueId: Number(rows[0].id), outboxId };
+  return { issueId: Number(rows[0].id), outboxId, eventId };
 }

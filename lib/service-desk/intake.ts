@@ -3,6 +3,7 @@
 // A bug while interpreting leaves the stored mail `failed` with the error, ready to be replayed.
 import { createHash } from "node:crypto";
 import { db, type Db } from "@/lib/db/client";
+import { recordIssueEvent } from "@/lib/data/issue-events";
 import { isUniqueViolation } from "@/lib/data/users";
 import { env } from "@/lib/env";
 import { parseSendGridBody } from "@/lib/mail/inbound/parse-sendgrid";
@@ -26,7 +27,7 @@ import {
   writeNewIssue,
   type IntakeSettings,
 } from "./intake-queries";
-import { prepareServiceDeskMail } from "./notifications";
+import { mailParticipants, prepareServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { routeMessage } from "./routing";
 
@@ -45,6 +46,8 @@ export interface IntakeOutcome {
   reason: string | null;
   /** Outbox rows this mail queued, to deliver once the response is sent. */
   outboxIds: string[];
+  /** Issue events it recorded (team notifications), to fan out once the response is sent (lib/notifications). */
+  eventIds?: string[];
   /** Another processing holds the mail (or finished it meanwhile): this one changed nothing. */
   busy?: boolean;
 }
@@ -236,7 +239,7 @@ async function createIssueFromMail(inboundEmailId: string, claimedAttempts: numb
       await releaseIid(project.id, iid);
       return undefined;
     }
-    return { issueId: written.issueId, iid, outboxIds: written.outboxId ? [written.outboxId] : [] };
+    return { issueId: written.issueId, iid, outboxIds: written.outboxId ? [written.outboxId] : [], eventIds: [written.eventId] };
   } catch (error) {
     await releaseIid(project.id, iid).catch((releaseError: unknown) => console.error(`could not give back iid ${iid} of project ${project.id}:`, releaseError));
     throw error;
@@ -253,13 +256,9 @@ async function addReplyFromMail(
   settings: IntakeSettings,
 ) {
   const { kept, skipped } = acceptedAttachments(message.attachments);
+  const body = withCollapsedQuote(markdown, quoted) + skippedNote(skipped);
   const note = await tx.note.create({
-    data: {
-      issueId,
-      authorId: SUPPORT_BOT_ID,
-      externalAuthor: author,
-      body: withCollapsedQuote(markdown, quoted) + skippedNote(skipped),
-    },
+    data: { issueId, authorId: SUPPORT_BOT_ID, externalAuthor: author, body },
     select: { id: true },
   });
   await storeAttachments(tx, kept, { issueId, noteId: note.id, inboundEmailId });
@@ -273,7 +272,11 @@ async function addReplyFromMail(
   } else {
     await tx.issue.update({ where: { id: issueId }, data: { updatedAt: new Date(), awaitingReply: true } });
   }
-  return { noteId: note.id, iid: issue.iid };
+  // The team hears of it (fanned out after the response), and the other people on the thread get the note by
+  // mail as GitLab relays an external participant's note: never back to its author; the loop brake holds.
+  const eventId = await recordIssueEvent(tx, { issueId, kind: "customer_reply", noteId: note.id });
+  const outboxIds = await mailParticipants(tx, issueId, "new_note", { NOTE_TEXT: body }, { author: { email: author, username: author, name: null } });
+  return { noteId: note.id, iid: issue.iid, eventId, outboxIds };
 }
 
 /** A stored mail's request as it arrived, for `processInbound` to read instead of fetching it back. */
@@ -387,7 +390,7 @@ export async function processInbound(id: string, options: ProcessOptions = {}): 
         // A takeover claimed the mail after this processing did: its write, not this one, is the issue.
         if (!created) return busy(id);
         // Written with its outcome in one statement: nothing left to record.
-        return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds };
+        return { status: "created_issue", inboundEmailId: id, issueIid: created.iid, reason: route.via, outboxIds: created.outboxIds, eventIds: created.eventIds };
       }
       const issueId = route.issueId;
       // Converted before the transaction: its CPU (bounded, up to tens of ms) is not spent holding a connection.
@@ -419,7 +422,7 @@ export async function processInbound(id: string, options: ProcessOptions = {}): 
       if (!added) return busy(id);
       claimed = true;
       crashPoint("after-write");
-      return { status: "added_note", inboundEmailId: id, issueIid: added.iid, reason: route.via, outboxIds: [] };
+      return { status: "added_note", inboundEmailId: id, issueIid: added.iid, reason: route.via, outboxIds: added.outboxIds, eventIds: [added.eventId] };
     } catch (error) {
       if (isUniqueViolation(error, "dedupe_key")) return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
       throw error;

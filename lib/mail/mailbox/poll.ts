@@ -26,6 +26,8 @@ export interface PollResult {
   outcomes: IntakeOutcome[];
   /** Outbox rows the messages queued (thank-you mails), for the caller to deliver. */
   outboxIds: string[];
+  /** Issue events the mails recorded (team notifications), to fan out next. */
+  eventIds: string[];
   /** The poll stopped at `limit`: more mail may be waiting. */
   more: boolean;
   error?: string;
@@ -142,7 +144,7 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
   const limit = options.limit ?? 100;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const holder = holderId();
-  const result: PollResult = { source, status: "ok", outcomes: [], outboxIds: [], more: false };
+  const result: PollResult = { source, status: "ok", outcomes: [], outboxIds: [], eventIds: [], more: false };
   if (!(await acquire(source, holder, options.intervalSeconds ?? 60, leaseMs))) return { ...result, status: "busy" };
 
   let failed = 0;
@@ -180,6 +182,7 @@ export async function pollMailbox(connector: MailboxConnector, options: PollOpti
       }
       result.outcomes.push(outcome);
       result.outboxIds.push(...outcome.outboxIds);
+      result.eventIds.push(...(outcome.eventIds ?? []));
       if (outcome.status === "failed") failed++;
       // The connection is likely gone: stop here; the stored mail is safe and the next poll starts afresh.
       if (clearError) throw clearError;

@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { deliverOutbox } from "@/lib/mail/outbox";
 import { runRetention } from "@/lib/privacy/retention";
 import { recoverDeliveries } from "@/lib/code-hosts/recover-deliveries";
+import { fanOutEvents } from "@/lib/notifications/fan-out";
 import { recoverInbound } from "@/lib/service-desk/recovery";
 import { connectorFor, mailboxConfigs, type MailboxConfig } from "./config";
 import { describePollError, pollMailbox, summarizePoll } from "./poll";
@@ -58,6 +59,10 @@ async function mailboxLoop(mailbox: MailboxConfig, options: Required<Omit<Worker
       const result = await pollMailbox(connector, { limit: options.limit, intervalSeconds: mailbox.intervalSeconds });
       log(summarizePoll(result));
       if (result.outboxIds.length) await deliverOutbox({ ids: result.outboxIds });
+      if (result.eventIds.length) {
+        const notifications = await fanOutEvents({ ids: result.eventIds });
+        if (notifications.outboxIds.length) await deliverOutbox({ ids: notifications.outboxIds });
+      }
       if (result.status === "error") throw new Error(result.error);
       failures = 0;
       if (result.status === "busy") await pause(mailbox.intervalSeconds * 1000, signal);
@@ -100,7 +105,9 @@ async function recoveryLoop(options: Required<Omit<WorkerOptions, "mailboxes">>)
       const deliveries = await recoverDeliveries({ limit: 50 });
       if (deliveries.processed > 0) log(`code hosts: finished ${deliveries.processed} interrupted deliver${deliveries.processed === 1 ? "y" : "ies"}`);
       if (deliveries.outboxIds.length) await deliverOutbox({ ids: deliveries.outboxIds });
-      if (result.more || deliveries.more) continue;
+      const notifications = await fanOutEvents({ limit: 100 });
+      if (notifications.outboxIds.length) await deliverOutbox({ ids: notifications.outboxIds });
+      if (result.more || deliveries.more || notifications.more) continue;
     } catch (error) {
       log(`inbound recovery: ${describePollError(error)}`);
     }

@@ -7,6 +7,7 @@ import { createIssue, setIssueState } from "@/lib/data/issues";
 import { addMember, changeMemberRole, removeMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon } from "@/lib/notifications/fan-out";
 import {
   addMemberSchema,
   addNoteSchema,
@@ -26,6 +27,8 @@ export const addNoteAction = action(addNoteSchema, async ({ projectPath, iid, ..
   const note = await addNote(actor, projectPath, iid, input);
   // The customer's copy goes out after the response; the outbox keeps it if sending fails.
   deliverSoon(note.outboxIds);
+  // Colleagues' notifications are worked out after the response too.
+  notifySoon(note.eventIds);
   revalidatePath(`/${projectPath}/issues/${iid}`);
   return { id: note.id, emailed: note.outboxIds.length };
 });

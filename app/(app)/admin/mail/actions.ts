@@ -5,12 +5,14 @@ import { z } from "zod";
 import { action } from "@/lib/auth/action";
 import { replayInboundMail, requeueOutboundMail } from "@/lib/data/mail-log";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon } from "@/lib/notifications/fan-out";
 
 const idSchema = z.object({ id: z.string().min(1).max(64) });
 
 export const replayInboundAction = action(idSchema, async ({ id }, actor) => {
   const outcome = await replayInboundMail(actor, id);
   deliverSoon(outcome.outboxIds);
+  notifySoon(outcome.eventIds);
   revalidatePath("/", "layout");
   return { status: outcome.status, issueIid: outcome.issueIid, reason: outcome.reason };
 });

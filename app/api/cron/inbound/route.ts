@@ -3,6 +3,7 @@
 import { cronRoute } from "@/lib/api/cron-route";
 import { recoverDeliveries } from "@/lib/code-hosts/recover-deliveries";
 import { deliverOutbox } from "@/lib/mail/outbox";
+import { fanOutEvents } from "@/lib/notifications/fan-out";
 import { recoverInbound } from "@/lib/service-desk/recovery";
 
 export const dynamic = "force-dynamic";
@@ -12,9 +13,11 @@ const sweep = cronRoute(async () => {
   const { outboxIds, ...result } = await recoverInbound({ limit: 100, budgetMs: 40_000 });
   // Code-host deliveries left unfinished too: like mail, nobody resends them.
   const { outboxIds: closeMails, ...deliveries } = await recoverDeliveries({ limit: 50 });
-  const ids = [...outboxIds, ...closeMails];
+  // Team notifications left pending (a process died after the commit, or fan-out failed).
+  const { outboxIds: teamMails, ...notifications } = await fanOutEvents({ limit: 100 });
+  const ids = [...outboxIds, ...closeMails, ...teamMails];
   const delivery = ids.length ? await deliverOutbox({ ids }) : undefined;
-  return { ...result, code_host_deliveries: deliveries, thank_yous_sent: delivery?.sent ?? 0 };
+  return { ...result, code_host_deliveries: deliveries, team_notifications: notifications, thank_yous_sent: delivery?.sent ?? 0 };
 });
 
 export const GET = sweep;

@@ -4,6 +4,7 @@
 import { NextResponse } from "next/server";
 import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon, sweepEventsSoon } from "@/lib/notifications/fan-out";
 import { recoverSoon } from "@/lib/service-desk/recovery";
 import { MAX_INBOUND_BYTES, processInbound, storeInbound } from "@/lib/service-desk/intake";
 import { authenticateInbound } from "@/lib/service-desk/webhook-auth";
@@ -63,7 +64,10 @@ export async function POST(request: Request) {
     return NextResponse.json({ status: "failed", inboundEmailId: id, issueIid: null, reason: "Stored; processing failed and is retried automatically." });
   }
   deliverSoon(outcome.outboxIds);
+  // The team hears of the new request or reply (fanned out after the answer); earlier leftovers are swept.
+  notifySoon(outcome.eventIds);
   recoverSoon();
+  sweepEventsSoon();
   crashPoint("before-answer");
   return NextResponse.json({
     status: outcome.status,

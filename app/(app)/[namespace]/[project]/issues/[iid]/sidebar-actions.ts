@@ -8,6 +8,7 @@ import { setIssueAssignees } from "@/lib/data/assignees";
 import { createLabel, setIssueLabels } from "@/lib/data/labels";
 import { addParticipant, removeParticipant } from "@/lib/data/participants";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon } from "@/lib/notifications/fan-out";
 import { createLabelSchema, participantEmailSchema, setIssueAssigneesSchema, setIssueLabelsSchema } from "@/lib/schemas";
 
 // Removing someone who is listed: the address as stored (not re-validated, so odd legacy rows can go too).
@@ -29,6 +30,7 @@ export const setIssueLabelsAction = action(setIssueLabelsSchema, async ({ projec
 
 export const setIssueAssigneesAction = action(setIssueAssigneesSchema, async ({ projectPath, iid, userIds }, actor) => {
   const result = await setIssueAssignees(actor, projectPath, iid, userIds);
+  notifySoon(result.eventIds);
   if (result.changed) revalidatePath(`/${projectPath}/issues`, "layout");
   return { changed: result.changed, userIds: result.assignees.map((u) => u.id) };
 });

@@ -12,6 +12,7 @@ import { listLinkedChanges } from "@/lib/data/linked-changes";
 import { getProject } from "@/lib/data/projects";
 import { AppError } from "@/lib/errors";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon } from "@/lib/notifications/fan-out";
 
 export const dynamic = "force-dynamic";
 
@@ -51,7 +52,7 @@ export const PUT = apiRoute<Params>(
     if (input.assignee_ids !== undefined) {
       const raw = input.assignee_ids;
       const ids = raw === null || raw === "" ? [] : (Array.isArray(raw) ? raw : String(raw).split(",")).map((id) => String(id).trim()).filter(Boolean);
-      await setIssueAssignees(actor, projectPath, iid, ids);
+      notifySoon((await setIssueAssignees(actor, projectPath, iid, ids)).eventIds);
     }
     if (stateEvent) {
       const { outboxIds } = await setIssueState(actor, projectPath, iid, stateEvent);

@@ -4,6 +4,7 @@ import { noteJson, parseIid, projectPathFromApiId } from "@/lib/api/resources";
 import { getIssue } from "@/lib/data/issues";
 import { addNote } from "@/lib/data/notes";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { notifySoon } from "@/lib/notifications/fan-out";
 
 export const dynamic = "force-dynamic";
 
@@ -22,6 +23,7 @@ export const POST = apiRoute<Params>(
     const internal = input.internal === true || input.internal === "true";
     const note = await addNote(actor, await projectPathFromApiId(params.id), iid, { body: typeof input.body === "string" ? input.body : "", internal });
     deliverSoon(note.outboxIds);
+    notifySoon(note.eventIds);
     return json(noteJson({ ...note, system: false, externalAuthor: null, author: actor }, iid), { status: 201 });
   },
   { write: true },

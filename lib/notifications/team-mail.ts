@@ -1,0 +1,93 @@
+// The mail a team member gets about an issue event: who did what, the note's text, a link, why they get it and
+// how to stop it. Threaded per issue (its own Message-ID root for the team, never the customer's thread) and
+// stamped as a team notification, so it is never taken for customer mail.
+import { env } from "@/lib/env";
+import type { MailInput } from "@/lib/mail/outbox";
+import { emailDocument, htmlToPlainText } from "@/lib/service-desk/email-html";
+import { renderUserMarkdown } from "@/lib/service-desk/thread-html";
+import { messageIdHost } from "@/lib/mail/outbox";
+import type { EventFacts } from "@/lib/data/issue-events";
+import type { Reason } from "./recipients";
+import { teamUnsubscribeUrl } from "./unsubscribe-token";
+
+const REASONS: Record<Reason, string> = {
+  watching: "you watch this project",
+  participating: "you take part in this issue",
+  subscribed: "you subscribed to this issue",
+  assigned: "you are assigned to this issue",
+  mentioned: "you were mentioned",
+};
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** `<issue-<id>-team@host>`: the root every team mail about the issue refers to, so clients keep one thread. */
+export function teamThreadId(issueId: number): string {
+  return `issue-${issueId}-team@${messageIdHost()}`;
+}
+
+function headline(facts: EventFacts): string {
+  const who = facts.actor ? facts.actor.name || facts.actor.username : facts.note?.externalAuthor ?? facts.issue.externalAuthor ?? "Someone";
+  switch (facts.event.kind) {
+    case "new_request":
+      return `New Service Desk request from ${facts.issue.externalAuthor ?? who}`;
+    case "customer_reply":
+      return `${facts.note?.externalAuthor ?? who} replied by email`;
+    case "assigned":
+      return `${who} assigned the issue`;
+    default:
+      return facts.note?.internal ? `${who} added an internal note` : `${who} commented`;
+  }
+}
+
+/** The body text an event carries: its note, or for a new request the issue's description. */
+function eventText(facts: EventFacts): string {
+  if (facts.event.kind === "new_request") return facts.issue.description;
+  return facts.note?.body ?? "";
+}
+
+export async function teamNotificationMail(facts: EventFacts, recipient: { userId: string; email: string }, reason: Reason): Promise<MailInput> {
+  const { issue } = facts;
+  const ref = `${issue.project.fullPath}#${issue.iid}`;
+  const url = `${env().APP_URL}/${issue.project.fullPath}/issues/${issue.iid}${facts.note ? `#note_${facts.note.id}` : ""}`;
+  const unsubscribe = teamUnsubscribeUrl(recipient.userId, issue.id);
+  const settings = `${env().APP_URL}/profile/notifications`;
+  const title = headline(facts);
+  const text = eventText(facts).slice(0, 20_000);
+  const bodyHtml = text ? await renderUserMarkdown(text) : "";
+  const html = emailDocument(
+    `<p><strong>${escape(title)}</strong> on <a href="${escape(url)}">${escape(ref)}</a>: ${escape(issue.title)}</p>` +
+      (facts.note?.internal ? `<p style="color:#92400e">Internal note: never emailed to the customer.</p>` : "") +
+      (bodyHtml ? `<div>${bodyHtml}</div>` : "") +
+      `<p><a href="${escape(url)}">Open the issue</a> to answer.</p>` +
+      `<hr><p style="color:#64748b;font-size:12px">You get this because ${REASONS[reason]}. ` +
+      `<a href="${escape(unsubscribe)}">Stop mail about this issue</a> · <a href="${escape(settings)}">Change your notification level</a></p>`,
+    `${issue.title} (${ref})`,
+  );
+  const plain =
+    `${title} on ${ref}: ${issue.title}\n\n` +
+    (facts.note?.internal ? "Internal note: never emailed to the customer.\n\n" : "") +
+    (bodyHtml ? `${await htmlToPlainText(bodyHtml)}\n\n` : "") +
+    `Open the issue to answer: ${url}\n\n-- \nYou get this because ${REASONS[reason]}.\nStop mail about this issue: ${unsubscribe}\nChange your notification level: ${settings}\n`;
+  const root = `<${teamThreadId(issue.id)}>`;
+  return {
+    kind: "team_notification",
+    to: recipient.email,
+    subject: `${facts.event.kind === "new_request" ? "" : "Re: "}${issue.title} (${ref})`,
+    text: plain,
+    html,
+    fromName: issue.project.name,
+    issueId: issue.id,
+    headers: {
+      "In-Reply-To": root,
+      References: root,
+      "Auto-Submitted": "auto-generated",
+      "X-Auto-Response-Suppress": "All",
+      // What intake and filters key on: this is the team's notification, never a customer's mail.
+      "X-Service-Desk-Notification": `team; reason=${reason}; event=${facts.event.kind}`,
+      "List-Id": `${issue.project.fullPath.replace(/[^a-z0-9-]/g, ".")}.${messageIdHost()}`,
+      // One HTTPS URI (RFC 8058 one-click): "stop these for this issue"; the level is changed from the link in the body.
+      "List-Unsubscribe": `<${unsubscribe}>`,
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    },
+  };
+}
