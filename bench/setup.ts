@@ -32,7 +32,7 @@ export interface Fixtures {
   agent: { id: string; email: string };
   /** The next-auth session token of `agent` (a Reporter in every project). */
   sessionToken: string;
-  projects: { small: BenchProject; large: BenchProject; intake: BenchProject; baseline: BenchProject };
+  projects: { small: BenchProject; large: BenchProject; intake: BenchProject; baseline: BenchProject; watched: BenchProject };
 }
 
 export interface BenchProject {
@@ -60,10 +60,34 @@ export async function makeFixtures(): Promise<Fixtures> {
     await setServiceDeskEnabled(owner, created.fullPath, true);
     return { id: created.id, fullPath: created.fullPath, address: serviceDeskAddress(created) };
   };
-  const projects = { small: await project("small"), large: await project("large"), intake: await project("intake"), baseline: await project("baseline") };
+  const projects = {
+    small: await project("small"),
+    large: await project("large"),
+    intake: await project("intake"),
+    baseline: await project("baseline"),
+    watched: await project("watched"),
+  };
   const sessionToken = randomBytes(32).toString("hex");
   await db().session.create({ data: { sessionToken, userId: agent.id, expires: new Date(Date.now() + SESSION_DAYS * 86_400_000) } });
   return { owner, agent, sessionToken, projects };
+}
+
+/** `count` members of the project who watch it (every new request mails each of them), seeded with SQL. */
+export async function seedWatchers(projectId: number, count: number): Promise<void> {
+  const { db } = await import("@/lib/db/client");
+  await db().$executeRawUnsafe(
+    `WITH made AS (
+       INSERT INTO users (id, email, username, name, notification_level, created_at, updated_at)
+       SELECT 'watcher-' || $1::int || '-' || g, 'watcher' || g || '-' || $1::int || '@bench.example', 'watcher' || g || '-' || $1::int, 'Watcher ' || g, 'participating', now(), now()
+       FROM generate_series(1, $2::int) AS g
+       RETURNING id),
+     joined AS (
+       INSERT INTO memberships (id, project_id, user_id, role, created_at, updated_at)
+       SELECT 'm-' || made.id, $1::int, made.id, 'REPORTER', now(), now() FROM made)
+     INSERT INTO project_notification_settings (user_id, project_id, level, updated_at) SELECT made.id, $1::int, 'watch', now() FROM made`,
+    projectId,
+    count,
+  );
 }
 
 /** The word the text-search measurement looks for; a fixed handful of issues carry it at every project size. */

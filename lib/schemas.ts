@@ -6,7 +6,7 @@ import { TEMPLATE_NAMES } from "@/lib/service-desk/placeholders";
 // Top-level app routes: a namespace with one of these names would be shadowed by the route.
 export const RESERVED_NAMESPACES = new Set([
   "-", "admin", "api", "assets", "auth", "dashboard", "dev", "explore", "help", "login", "logout", "new",
-  "profile", "projects", "public", "settings", "sign-in", "sign-out", "signin", "static", "unsubscribe", "users",
+  "notifications", "profile", "projects", "public", "settings", "sign-in", "sign-out", "signin", "static", "todos", "unsubscribe", "users",
   "_next",
 ]);
 

@@ -3,11 +3,12 @@ import Link from "next/link";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { getActor } from "@/lib/auth/session";
 import { mailFailureCounts } from "@/lib/data/mail-log";
+import { pendingTodoCount } from "@/lib/data/todos";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const actor = await getActor();
   // Admins see failures on every page, so mail that could not be processed or sent does not rot unseen.
-  const failures = await mailFailureCounts(actor);
+  const [failures, todoCount] = await Promise.all([mailFailureCounts(actor), pendingTodoCount(actor)]);
   const failureTotal = failures ? failures.inbound + failures.outbound : 0;
   return (
     <div className="flex min-h-screen flex-col">
@@ -21,6 +22,14 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <nav className="flex gap-1 text-sm">
               <Link href="/" className="rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white">
                 Projects
+              </Link>
+              <Link
+                href="/todos"
+                aria-label={`To-Do list, ${todoCount} pending`}
+                className="flex items-center gap-1.5 rounded-md px-2 py-1 text-slate-300 hover:bg-slate-800 hover:text-white"
+              >
+                To-Do
+                {todoCount > 0 && <span className="rounded-full bg-indigo-500 px-1.5 text-xs font-semibold text-white">{todoCount > 99 ? "99+" : todoCount}</span>}
               </Link>
               {actor.isAdmin && (
                 <Link
@@ -45,6 +54,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               <>
                 <Link href="/profile/tokens" className="text-slate-300 hover:text-white" title="Access tokens">
                   Tokens
+                </Link>
+                <Link href="/profile/notifications" className="text-slate-300 hover:text-white" title="Notification settings">
+                  Notifications
                 </Link>
                 <span className="text-slate-300" title={actor.email}>
                   {actor.name ?? actor.username}

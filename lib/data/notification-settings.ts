@@ -27,10 +27,23 @@ export async function setGlobalNotificationLevel(actor: Actor | null, level: unk
   return level as DefaultLevel;
 }
 
-/** The actor's level in a project ("global" when they never chose one); members only. */
+/** The actor's level in a project ("global" when they never chose one); members only (404 otherwise). */
 export async function getProjectNotificationLevel(actor: Actor | null, projectPath: string): Promise<NotificationLevel> {
   const { project } = await loadProjectAccess(signedIn(actor), projectPath);
   const row = await db().projectNotificationSetting.findUnique({ where: { userId_projectId: { userId: actor!.id, projectId: project.id } }, select: { level: true } });
+  return (row?.level ?? "global") as NotificationLevel;
+}
+
+/**
+ * The same in one query, for the project layout on every page (the page itself checks access): the membership
+ * is part of the query, so a non-member learns nothing but "global".
+ */
+export async function projectNotificationLevelForShell(actor: Actor | null, projectPath: string): Promise<NotificationLevel> {
+  const me = signedIn(actor);
+  const row = await db().projectNotificationSetting.findFirst({
+    where: { userId: me.id, project: { fullPath: projectPath.toLowerCase(), memberships: { some: { userId: me.id } } } },
+    select: { level: true },
+  });
   return (row?.level ?? "global") as NotificationLevel;
 }
 
@@ -62,19 +75,27 @@ export async function setIssueSubscription(actor: Actor | null, projectPath: str
   return subscribed;
 }
 
+/** What a team unsubscribe link is about (the issue's reference), without changing anything; null when gone. */
+export async function describeTeamUnsubscribe(target: { userId: string; issueId: number }): Promise<{ title: string; reference: string } | null> {
+  const [issue, user] = await Promise.all([
+    db().issue.findUnique({ where: { id: target.issueId }, select: { iid: true, title: true, project: { select: { fullPath: true } } } }),
+    db().user.findUnique({ where: { id: target.userId }, select: { id: true } }),
+  ]);
+  return issue && user ? { title: issue.title, reference: `${issue.project.fullPath}#${issue.iid}` } : null;
+}
+
 /**
  * "Stop mail about this issue" from a notification's List-Unsubscribe (the token in it proves who and which
  * issue; no session): the member is unsubscribed from the issue. False when the user or issue is gone.
  */
 export async function unsubscribeFromIssueByToken(target: { userId: string; issueId: number }): Promise<{ title: string; reference: string } | null> {
-  const issue = await db().issue.findUnique({ where: { id: target.issueId }, select: { iid: true, title: true, project: { select: { fullPath: true } } } });
-  const user = await db().user.findUnique({ where: { id: target.userId }, select: { id: true } });
-  if (!issue || !user) return null;
+  const described = await describeTeamUnsubscribe(target);
+  if (!described) return null;
   await db().issueSubscription.upsert({
     where: { issueId_userId: { issueId: target.issueId, userId: target.userId } },
     create: { issueId: target.issueId, userId: target.userId, subscribed: false },
     update: { subscribed: false },
   });
-  return { title: issue.title, reference: `${issue.project.fullPath}#${issue.iid}` };
+  return described;
 }
 

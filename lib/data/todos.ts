@@ -39,6 +39,30 @@ export interface TodoView {
   noteId: number | null;
 }
 
+const todoSelect = {
+  id: true,
+  action: true,
+  state: true,
+  body: true,
+  createdAt: true,
+  updatedAt: true,
+  noteId: true,
+  author: { select: { id: true, username: true, name: true } },
+  project: { select: { id: true, fullPath: true, name: true } },
+  issue: { select: { id: true, iid: true, title: true, state: true, confidential: true } },
+} as const;
+
+/**
+ * One of the actor's To-Dos; 404 for anyone else's and for one on an issue the actor may no longer read (the
+ * list hides those too: a To-Do outlives a demotion but must not show the issue).
+ */
+export async function getOwnTodo(actor: Actor | null, id: number): Promise<TodoView> {
+  if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
+  const todo = await db().todo.findFirst({ where: { id, userId: actor.id, issue: readable(actor) }, select: todoSelect });
+  if (!todo) throw notFound("To-Do");
+  return todo;
+}
+
 export async function listTodos(actor: Actor | null, options: { state?: "pending" | "done" | "all"; limit?: number; page?: number } = {}): Promise<{ todos: TodoView[]; total: number }> {
   if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
   const state = options.state ?? "pending";
@@ -51,18 +75,7 @@ export async function listTodos(actor: Actor | null, options: { state?: "pending
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       skip: (page - 1) * limit,
       take: limit,
-      select: {
-        id: true,
-        action: true,
-        state: true,
-        body: true,
-        createdAt: true,
-        updatedAt: true,
-        noteId: true,
-        author: { select: { id: true, username: true, name: true } },
-        project: { select: { id: true, fullPath: true, name: true } },
-        issue: { select: { id: true, iid: true, title: true, state: true, confidential: true } },
-      },
+      select: todoSelect,
     }),
     db().todo.count({ where }),
   ]);
@@ -78,13 +91,14 @@ export async function pendingTodoCount(actor: Actor | null): Promise<number> {
 /** Marks one of the actor's To-Dos done (404 for anyone else's). */
 export async function markTodoDone(actor: Actor | null, id: number): Promise<{ id: number; state: "done" }> {
   if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
-  const { count } = await db().todo.updateMany({ where: { id, userId: actor.id }, data: { state: "done" } });
+  const { count } = await db().todo.updateMany({ where: { id, userId: actor.id, issue: readable(actor) }, data: { state: "done" } });
   if (count === 0) throw notFound("To-Do");
   return { id, state: "done" };
 }
 
 export async function markAllTodosDone(actor: Actor | null): Promise<{ marked: number }> {
   if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
-  const { count } = await db().todo.updateMany({ where: { userId: actor.id, state: "pending" }, data: { state: "done" } });
+  // Only what the list shows: a To-Do on an issue the member may no longer read stays as it was.
+  const { count } = await db().todo.updateMany({ where: { userId: actor.id, state: "pending", issue: readable(actor) }, data: { state: "done" } });
   return { marked: count };
 }

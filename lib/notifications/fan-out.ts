@@ -5,16 +5,64 @@
 import { after } from "next/server";
 import { randomUUID } from "node:crypto";
 import { claimIssueEvent, duePendingEvents, loadEventFacts, retryIssueEventLater, type EventFacts } from "@/lib/data/issue-events";
-import { db } from "@/lib/db/client";
+import { sql } from "@/lib/db/sql";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { outboxRow } from "@/lib/mail/outbox";
 import { addressedUsernames, mentionedUsernames } from "./mentions";
 import { notificationRecipients, todosFor, type RecipientFacts } from "./recipients";
-import { teamNotificationMail } from "./team-mail";
+import { prepareTeamMail, teamNotificationMail } from "./team-mail";
 
 const LEASE_SECONDS = 60;
 
-class ClaimLost extends Error {}
+type OutboxRow = ReturnType<typeof outboxRow> & { id: string };
+
+/**
+ * The event's "done", its mails and its To-Dos in one statement (data-modifying CTEs), written only while this
+ * fan-out's claim is the last (`attempts`): all of it or none. Plain SQL, not Prisma: 200 watchers are 200 mail
+ * rows, and Prisma's client engine would serialise each one's text and HTML on the event loop. False when the
+ * claim was lost (someone else fanned it out).
+ */
+async function writeFanOut(id: string, attempts: number, facts: EventFacts, mails: OutboxRow[], todos: { userId: string; action: string }[]): Promise<boolean> {
+  const first = mails[0];
+  const rows = await sql<{ id: string }>(
+    `WITH done AS (
+       UPDATE issue_events SET status = 'done', processed_at = now(), locked_until = NULL, error = NULL
+       WHERE id = $1 AND status = 'pending' AND attempts = $2::int
+       RETURNING id),
+     mails AS (
+       INSERT INTO outbound_emails (id, kind, "to", from_email, from_name, reply_to, subject, text, html, headers, status, transport, issue_id, sensitive)
+       SELECT m.id, 'team_notification', m.recipient, $3, $4, NULL, m.subject, m.body_text, m.body_html, m.headers::jsonb, $5, $6, $7::int, false
+       FROM done, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS m(id, recipient, subject, body_text, body_html, headers)),
+     todos AS (
+       INSERT INTO todos (user_id, project_id, issue_id, author_id, action, note_id, event_id, body, state, created_at, updated_at)
+       SELECT t.user_id, $14::int, $7::int, $15::text, t.action, $16::int, done.id, $17, 'pending', now(), now()
+       FROM done, unnest($18::text[], $19::text[]) AS t(user_id, action)
+       ON CONFLICT (event_id, user_id, action) DO NOTHING)
+     SELECT id FROM done`,
+    [
+      id,
+      attempts,
+      first?.fromEmail ?? "",
+      first?.fromName ?? "",
+      first?.status ?? "pending",
+      first?.transport ?? "dev",
+      facts.issue.id,
+      mails.map((m) => m.id),
+      mails.map((m) => m.to),
+      mails.map((m) => m.subject),
+      mails.map((m) => m.text),
+      mails.map((m) => m.html),
+      mails.map((m) => JSON.stringify(m.headers)),
+      facts.issue.projectId,
+      facts.event.actorId,
+      facts.note?.id ?? null,
+      (facts.note?.body ?? facts.issue.title).slice(0, 500),
+      todos.map((t) => t.userId),
+      todos.map((t) => t.action),
+    ],
+  );
+  return rows.length === 1;
+}
 
 export function recipientFacts(facts: EventFacts): RecipientFacts {
   const text = facts.note?.body ?? "";
@@ -50,29 +98,12 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
     const decided = recipientFacts(facts);
     const byId = new Map(facts.members.map((m) => [m.userId, m]));
     const recipients = notificationRecipients(decided);
-    const mails = await Promise.all(recipients.map(async ({ userId, reason }) => ({ id: randomUUID(), ...outboxRow(await teamNotificationMail(facts, { userId, email: byId.get(userId)!.email }, reason)) })));
-    const todos = todosFor(decided).map(({ userId, action }) => ({
-      userId,
-      action,
-      projectId: facts.issue.projectId,
-      issueId: facts.issue.id,
-      authorId: facts.event.actorId,
-      noteId: facts.note?.id ?? null,
-      eventId: facts.event.id,
-      body: (facts.note?.body ?? facts.issue.title).slice(0, 500),
-    }));
-    await db().$transaction(async (tx) => {
-      const done = await tx.issueEvent.updateMany({
-        where: { id, status: "pending", attempts },
-        data: { status: "done", processedAt: new Date(), lockedUntil: null, error: null },
-      });
-      if (done.count !== 1) throw new ClaimLost();
-      if (mails.length) await tx.outboundEmail.createMany({ data: mails });
-      if (todos.length) await tx.todo.createMany({ data: todos, skipDuplicates: true });
-    });
+    const prepared = recipients.length ? await prepareTeamMail(facts) : undefined;
+    const mails = recipients.map(({ userId, reason }) => ({ id: randomUUID(), ...outboxRow(teamNotificationMail(prepared!, { userId, email: byId.get(userId)!.email }, reason)) }));
+    const todos = todosFor(decided);
+    if (!(await writeFanOut(id, attempts, facts, mails, todos))) return null;
     return { mails: mails.length, todos: todos.length, outboxIds: mails.map((m) => m.id) };
   } catch (error) {
-    if (error instanceof ClaimLost) return null;
     const message = error instanceof Error ? error.message : String(error);
     await retryIssueEventLater(id, new Date(now.getTime() + Math.min(30 * 2 ** (attempts - 1), 3600) * 1000), message).catch(() => undefined);
     throw error;

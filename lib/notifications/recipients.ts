@@ -57,23 +57,25 @@ export function notificationRecipients(facts: RecipientFacts): Recipient[] {
       out.set(member.userId, "mentioned");
       continue;
     }
-    if (facts.kind === "assigned" && newlyAssigned.has(member.userId) && level !== "mention") {
-      out.set(member.userId, "assigned");
+    // An assignment is news for the new assignee only.
+    if (facts.kind === "assigned") {
+      if (newlyAssigned.has(member.userId) && level !== "mention") out.set(member.userId, "assigned");
       continue;
     }
     if (level === "mention" || choice === false) continue;
-    if (level === "watch") {
-      out.set(member.userId, "watching");
-      continue;
-    }
-    // participating: a new request is nobody's yet; the rest reach those who take part in the issue.
-    if (facts.kind === "new_request" || facts.kind === "assigned") {
-      if (choice === true) out.set(member.userId, "subscribed");
-      continue;
-    }
-    if (facts.assignees.has(member.userId)) out.set(member.userId, "assigned");
-    else if (choice === true) out.set(member.userId, "subscribed");
-    else if (facts.commenters.has(member.userId) || facts.authorId === member.userId) out.set(member.userId, "participating");
+    // The most specific reason wins: the mail says why it came.
+    const taking =
+      facts.kind === "new_request"
+        ? undefined
+        : facts.assignees.has(member.userId)
+          ? "assigned"
+          : choice === true
+            ? "subscribed"
+            : facts.commenters.has(member.userId) || facts.authorId === member.userId
+              ? "participating"
+              : undefined;
+    if (taking) out.set(member.userId, taking);
+    else if (level === "watch") out.set(member.userId, "watching");
   }
   return [...out].map(([userId, reason]) => ({ userId, reason }));
 }

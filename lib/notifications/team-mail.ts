@@ -45,18 +45,40 @@ function eventText(facts: EventFacts): string {
   return facts.note?.body ?? "";
 }
 
-export async function teamNotificationMail(facts: EventFacts, recipient: { userId: string; email: string }, reason: Reason): Promise<MailInput> {
+/** What every recipient's copy of one event's mail shares, rendered once however many recipients there are. */
+export interface PreparedTeamMail {
+  facts: EventFacts;
+  ref: string;
+  url: string;
+  title: string;
+  bodyHtml: string;
+  bodyText: string;
+}
+
+export async function prepareTeamMail(facts: EventFacts): Promise<PreparedTeamMail> {
   const { issue } = facts;
-  const ref = `${issue.project.fullPath}#${issue.iid}`;
-  const url = `${env().APP_URL}/${issue.project.fullPath}/issues/${issue.iid}${facts.note ? `#note_${facts.note.id}` : ""}`;
-  const unsubscribe = teamUnsubscribeUrl(recipient.userId, issue.id);
-  const settings = `${env().APP_URL}/profile/notifications`;
-  const title = headline(facts);
   const text = eventText(facts).slice(0, 20_000);
   const bodyHtml = text ? await renderUserMarkdown(text) : "";
+  return {
+    facts,
+    ref: `${issue.project.fullPath}#${issue.iid}`,
+    url: `${env().APP_URL}/${issue.project.fullPath}/issues/${issue.iid}${facts.note ? `#note_${facts.note.id}` : ""}`,
+    title: headline(facts),
+    bodyHtml,
+    bodyText: bodyHtml ? await htmlToPlainText(bodyHtml) : "",
+  };
+}
+
+/** One recipient's copy: only the reason and the unsubscribe link are theirs. */
+export function teamNotificationMail(prepared: PreparedTeamMail, recipient: { userId: string; email: string }, reason: Reason): MailInput {
+  const { facts, ref, url, title, bodyHtml, bodyText } = prepared;
+  const { issue } = facts;
+  const unsubscribe = teamUnsubscribeUrl(recipient.userId, issue.id);
+  const settings = `${env().APP_URL}/profile/notifications`;
+  const internal = facts.note?.internal ?? false;
   const html = emailDocument(
     `<p><strong>${escape(title)}</strong> on <a href="${escape(url)}">${escape(ref)}</a>: ${escape(issue.title)}</p>` +
-      (facts.note?.internal ? `<p style="color:#92400e">Internal note: never emailed to the customer.</p>` : "") +
+      (internal ? `<p style="color:#92400e">Internal note: never emailed to the customer.</p>` : "") +
       (bodyHtml ? `<div>${bodyHtml}</div>` : "") +
       `<p><a href="${escape(url)}">Open the issue</a> to answer.</p>` +
       `<hr><p style="color:#64748b;font-size:12px">You get this because ${REASONS[reason]}. ` +
@@ -65,8 +87,8 @@ export async function teamNotificationMail(facts: EventFacts, recipient: { userI
   );
   const plain =
     `${title} on ${ref}: ${issue.title}\n\n` +
-    (facts.note?.internal ? "Internal note: never emailed to the customer.\n\n" : "") +
-    (bodyHtml ? `${await htmlToPlainText(bodyHtml)}\n\n` : "") +
+    (internal ? "Internal note: never emailed to the customer.\n\n" : "") +
+    (bodyText ? `${bodyText}\n\n` : "") +
     `Open the issue to answer: ${url}\n\n-- \nYou get this because ${REASONS[reason]}.\nStop mail about this issue: ${unsubscribe}\nChange your notification level: ${settings}\n`;
   const root = `<${teamThreadId(issue.id)}>`;
   return {

@@ -13,9 +13,11 @@ export function teamUnsubscribeToken(userId: string, issueId: number): string {
 
 export function readTeamUnsubscribeToken(token: string): { userId: string; issueId: number } | null {
   const [payload, mac] = token.split(".");
-  if (!payload || !mac || mac.length !== 32) return null;
+  if (!payload || !mac) return null;
   const expected = Buffer.from(sign(payload));
-  if (!timingSafeEqual(expected, Buffer.from(mac.padEnd(32).slice(0, 32)))) return null;
+  const given = Buffer.from(mac);
+  // Bytes, not characters: a signature of non-ASCII characters must not reach timingSafeEqual unequal in length.
+  if (given.length !== expected.length || !timingSafeEqual(expected, given)) return null;
   const [userId, issue] = Buffer.from(payload, "base64url").toString("utf8").split(":");
   const issueId = Number(issue);
   return userId && Number.isInteger(issueId) && issueId > 0 ? { userId, issueId } : null;

@@ -1,11 +1,14 @@
 // Project shell: sidebar (Issues, Service Desk, Templates, Members, Mail log, Settings) next to the page; each
 // link only for the roles whose pages would not answer 404.
 import { ROLE_LABELS } from "@/lib/auth/roles";
+import { projectNotificationLevelForShell } from "@/lib/data/notification-settings";
+import { NotificationLevelSelect } from "./notification-level";
 import { projectFromParams, type ProjectParams } from "./project-context";
 import { SidebarLink } from "./sidebar-link";
 
 export default async function ProjectLayout({ children, params }: { children: React.ReactNode; params: Promise<ProjectParams> }) {
-  const { project } = await projectFromParams(params);
+  const { actor, project } = await projectFromParams(params);
+  const level = await projectNotificationLevelForShell(actor, project.fullPath);
   const base = `/${project.fullPath}`;
   const can = project.permissions;
   const links = [
@@ -24,6 +27,9 @@ export default async function ProjectLayout({ children, params }: { children: Re
           <div className="truncate font-semibold text-slate-900">{project.name}</div>
           <div className="truncate text-xs text-slate-500">
             {project.fullPath} · {ROLE_LABELS[project.role]}
+          </div>
+          <div className="mt-3">
+            <NotificationLevelSelect projectPath={project.fullPath} level={level} />
           </div>
         </div>
         <nav className="space-y-0.5" aria-label="Project">

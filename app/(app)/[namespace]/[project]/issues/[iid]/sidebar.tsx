@@ -4,22 +4,26 @@ import { getActor } from "@/lib/auth/session";
 import { orNotFound } from "@/lib/auth/page-access";
 import { getIssueSidebar } from "@/lib/data/issue-sidebar";
 import { linkableRepositories, listLinkedChanges } from "@/lib/data/linked-changes";
+import { getIssueSubscription } from "@/lib/data/notification-settings";
 import { SidebarAssignees } from "./sidebar-assignees";
 import { SidebarLabels } from "./sidebar-labels";
 import { SidebarLinkedChanges } from "./sidebar-linked-changes";
 import { SidebarParticipants } from "./sidebar-participants";
+import { SubscriptionToggle } from "./subscription-toggle";
 
 export async function IssueSidebar({ projectPath, iid }: { projectPath: string; iid: number }) {
   const actor = await getActor();
   const data = await orNotFound(getIssueSidebar(actor, projectPath, iid));
   const { permissions } = data;
-  const [changes, repositories] = await Promise.all([
+  const [changes, repositories, subscribed] = await Promise.all([
     orNotFound(listLinkedChanges(actor, projectPath, iid)),
     // Below Reporter there is nothing to link with (and the list of repositories is not theirs to see).
     linkableRepositories(actor, projectPath).catch(() => []),
+    orNotFound(getIssueSubscription(actor, projectPath, iid)),
   ]);
   return (
     <aside aria-label="Issue details" className="divide-y divide-slate-200 text-sm">
+      <SubscriptionToggle projectPath={data.projectPath} iid={data.iid} subscribed={subscribed} />
       <SidebarAssignees
         projectPath={data.projectPath}
         iid={data.iid}
