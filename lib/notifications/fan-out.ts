@@ -8,13 +8,16 @@ import { claimIssueEvent, duePendingEvents, loadEventFacts, retryIssueEventLater
 import { sql } from "@/lib/db/sql";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { outboxRow } from "@/lib/mail/outbox";
+import { newReplyKey, replyAddress } from "@/lib/service-desk/address";
 import { addressedUsernames, mentionedUsernames } from "./mentions";
 import { notificationRecipients, todosFor, type RecipientFacts } from "./recipients";
 import { prepareTeamMail, teamNotificationMail } from "./team-mail";
 
 const LEASE_SECONDS = 60;
 
-type OutboxRow = ReturnType<typeof outboxRow> & { id: string };
+type OutboxRow = ReturnType<typeof outboxRow> & { id: string; replyKey: string; userId: string };
+
+const messageIdOf = (headers: Record<string, string>) => (headers["Message-ID"] ?? "").replace(/^<|>$/g, "");
 
 /**
  * The event's "done", its mails and its To-Dos in one statement (data-modifying CTEs), written only while this
@@ -31,8 +34,12 @@ async function writeFanOut(id: string, attempts: number, facts: EventFacts, mail
        RETURNING id),
      mails AS (
        INSERT INTO outbound_emails (id, kind, "to", from_email, from_name, reply_to, subject, text, html, headers, status, transport, issue_id, sensitive)
-       SELECT m.id, 'team_notification', m.recipient, $3, $4, NULL, m.subject, m.body_text, m.body_html, m.headers::jsonb, $5, $6, $7::int, false
-       FROM done, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS m(id, recipient, subject, body_text, body_html, headers)),
+       SELECT m.id, 'team_notification', m.recipient, $3, $4, m.reply_to, m.subject, m.body_text, m.body_html, m.headers::jsonb, $5, $6, $7::int, false
+       FROM done, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $23::text[]) AS m(id, recipient, subject, body_text, body_html, headers, reply_to)),
+     keys AS (
+       INSERT INTO sent_notifications (reply_key, project_id, issue_id, recipient, message_id, user_id)
+       SELECT k.reply_key, $14::int, $7::int, k.recipient, k.message_id, k.user_id
+       FROM done, unnest($20::text[], $9::text[], $21::text[], $22::text[]) AS k(reply_key, recipient, message_id, user_id)),
      todos AS (
        INSERT INTO todos (user_id, project_id, issue_id, author_id, action, note_id, event_id, body, state, created_at, updated_at)
        SELECT t.user_id, $14::int, $7::int, $15::text, t.action, $16::int, done.id, $17, 'pending', now(), now()
@@ -59,6 +66,10 @@ async function writeFanOut(id: string, attempts: number, facts: EventFacts, mail
       (facts.note?.body ?? facts.issue.title).slice(0, 500),
       todos.map((t) => t.userId),
       todos.map((t) => t.action),
+      mails.map((m) => m.replyKey),
+      mails.map((m) => messageIdOf(m.headers)),
+      mails.map((m) => m.userId),
+      mails.map((m) => m.replyTo),
     ],
   );
   return rows.length === 1;
@@ -99,7 +110,12 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
     const byId = new Map(facts.members.map((m) => [m.userId, m]));
     const recipients = notificationRecipients(decided);
     const prepared = recipients.length ? await prepareTeamMail(facts) : undefined;
-    const mails = recipients.map(({ userId, reason }) => ({ id: randomUUID(), ...outboxRow(teamNotificationMail(prepared!, { userId, email: byId.get(userId)!.email }, reason)) }));
+    // Each copy has its own reply key (reply by email: the answer becomes that member's comment).
+    const mails = recipients.map(({ userId, reason }) => {
+      const replyKey = newReplyKey();
+      const row = outboxRow(teamNotificationMail(prepared!, { userId, email: byId.get(userId)!.email, replyTo: replyAddress(replyKey) }, reason));
+      return { id: randomUUID(), ...row, replyKey, userId };
+    });
     const todos = todosFor(decided);
     if (!(await writeFanOut(id, attempts, facts, mails, todos))) return null;
     return { mails: mails.length, todos: todos.length, outboxIds: mails.map((m) => m.id) };

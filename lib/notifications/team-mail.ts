@@ -49,47 +49,52 @@ function eventText(facts: EventFacts): string {
 export interface PreparedTeamMail {
   facts: EventFacts;
   ref: string;
-  url: string;
-  title: string;
-  bodyHtml: string;
-  bodyText: string;
+  /** The HTML document and the plain text, split where each recipient's own part goes. */
+  html: [string, string];
+  text: string;
 }
+
+// Where a recipient's own lines go in the shared document: replaced by plain concatenation, never by a search.
+const SPLIT = "\u0000recipient\u0000";
 
 export async function prepareTeamMail(facts: EventFacts): Promise<PreparedTeamMail> {
   const { issue } = facts;
-  const text = eventText(facts).slice(0, 20_000);
-  const bodyHtml = text ? await renderUserMarkdown(text) : "";
-  return {
-    facts,
-    ref: `${issue.project.fullPath}#${issue.iid}`,
-    url: `${env().APP_URL}/${issue.project.fullPath}/issues/${issue.iid}${facts.note ? `#note_${facts.note.id}` : ""}`,
-    title: headline(facts),
-    bodyHtml,
-    bodyText: bodyHtml ? await htmlToPlainText(bodyHtml) : "",
-  };
-}
-
-/** One recipient's copy: only the reason and the unsubscribe link are theirs. */
-export function teamNotificationMail(prepared: PreparedTeamMail, recipient: { userId: string; email: string }, reason: Reason): MailInput {
-  const { facts, ref, url, title, bodyHtml, bodyText } = prepared;
-  const { issue } = facts;
-  const unsubscribe = teamUnsubscribeUrl(recipient.userId, issue.id);
-  const settings = `${env().APP_URL}/profile/notifications`;
+  const source = eventText(facts).slice(0, 20_000);
+  const bodyHtml = source ? await renderUserMarkdown(source) : "";
+  const bodyText = bodyHtml ? await htmlToPlainText(bodyHtml) : "";
+  const ref = `${issue.project.fullPath}#${issue.iid}`;
+  const url = `${env().APP_URL}/${issue.project.fullPath}/issues/${issue.iid}${facts.note ? `#note_${facts.note.id}` : ""}`;
+  const title = headline(facts);
   const internal = facts.note?.internal ?? false;
-  const html = emailDocument(
+  const document = emailDocument(
     `<p><strong>${escape(title)}</strong> on <a href="${escape(url)}">${escape(ref)}</a>: ${escape(issue.title)}</p>` +
       (internal ? `<p style="color:#92400e">Internal note: never emailed to the customer.</p>` : "") +
       (bodyHtml ? `<div>${bodyHtml}</div>` : "") +
-      `<p><a href="${escape(url)}">Open the issue</a> to answer.</p>` +
-      `<hr><p style="color:#64748b;font-size:12px">You get this because ${REASONS[reason]}. ` +
-      `<a href="${escape(unsubscribe)}">Stop mail about this issue</a> · <a href="${escape(settings)}">Change your notification level</a></p>`,
+      `<p><a href="${escape(url)}">Open the issue</a>, or reply to this mail: your reply becomes your comment (public; start it with <code>/internal</code> for an internal note).</p>` +
+      `<hr>${SPLIT}`,
     `${issue.title} (${ref})`,
   );
-  const plain =
+  const [head, tail] = document.split(SPLIT);
+  const text =
     `${title} on ${ref}: ${issue.title}\n\n` +
     (internal ? "Internal note: never emailed to the customer.\n\n" : "") +
     (bodyText ? `${bodyText}\n\n` : "") +
-    `Open the issue to answer: ${url}\n\n-- \nYou get this because ${REASONS[reason]}.\nStop mail about this issue: ${unsubscribe}\nChange your notification level: ${settings}\n`;
+    `Open the issue: ${url}\nOr reply to this mail: your reply becomes your comment (public; start it with /internal for an internal note).\n\n-- \n`;
+  return { facts, ref, html: [head, tail ?? ""], text };
+}
+
+/** One recipient's copy: only the reason, the unsubscribe link and the reply address are theirs. */
+export function teamNotificationMail(prepared: PreparedTeamMail, recipient: { userId: string; email: string; replyTo: string }, reason: Reason): MailInput {
+  const { facts, ref } = prepared;
+  const { issue } = facts;
+  const unsubscribe = teamUnsubscribeUrl(recipient.userId, issue.id);
+  const settings = `${env().APP_URL}/profile/notifications`;
+  const html =
+    prepared.html[0] +
+    `<p style="color:#64748b;font-size:12px">You get this because ${REASONS[reason]}. ` +
+    `<a href="${escape(unsubscribe)}">Stop mail about this issue</a> · <a href="${escape(settings)}">Change your notification level</a></p>` +
+    prepared.html[1];
+  const plain = `${prepared.text}You get this because ${REASONS[reason]}.\nStop mail about this issue: ${unsubscribe}\nChange your notification level: ${settings}\n`;
   const root = `<${teamThreadId(issue.id)}>`;
   return {
     kind: "team_notification",
@@ -98,6 +103,7 @@ export function teamNotificationMail(prepared: PreparedTeamMail, recipient: { us
     text: plain,
     html,
     fromName: issue.project.name,
+    replyTo: recipient.replyTo,
     issueId: issue.id,
     headers: {
       "In-Reply-To": root,

@@ -3,7 +3,9 @@
 // A bug while interpreting leaves the stored mail `failed` with the error, ready to be replayed.
 import { createHash } from "node:crypto";
 import { db, type Db } from "@/lib/db/client";
+import { can } from "@/lib/auth/roles";
 import { recordIssueEvent } from "@/lib/data/issue-events";
+import { writeTeamNote } from "@/lib/data/notes";
 import { isUniqueViolation } from "@/lib/data/users";
 import { env } from "@/lib/env";
 import { parseSendGridBody } from "@/lib/mail/inbound/parse-sendgrid";
@@ -279,6 +281,36 @@ async function addReplyFromMail(
   return { noteId: note.id, iid: issue.iid, eventId, outboxIds };
 }
 
+type MemberReply =
+  | { refused: string }
+  | { member: { id: string; email: string; username: string; name: string | null }; iid: number; body: string; internal: boolean };
+
+/**
+ * Whether a reply to a team notification may become the member's comment: sent from the member's own (signed-in,
+ * so verified) address, by someone who may still comment there (internal notes: Reporter and up, as in the app),
+ * with text. `/internal` at the start makes it an internal note. The refusal is what the mail log shows.
+ */
+async function checkMemberReply(message: InboundMessage, memberId: string, issueId: number): Promise<MemberReply> {
+  const [member, issue] = await Promise.all([
+    db().user.findUnique({ where: { id: memberId }, select: { id: true, email: true, username: true, name: true, isBot: true, isAdmin: true, emailVerified: true } }),
+    db().issue.findUnique({ where: { id: issueId }, select: { iid: true, confidential: true, projectId: true } }),
+  ]);
+  if (!member || !issue || member.isBot) return { refused: "The notification this mail answers belongs to no member any more." };
+  const from = message.from?.address?.toLowerCase();
+  if (!from || from !== member.email.toLowerCase() || !member.emailVerified)
+    return { refused: `A reply to @${member.username}'s notification came from ${from ?? "no address"}, not from their own verified address: refused, nothing was added.` };
+  const membership = await db().membership.findUnique({ where: { projectId_userId: { projectId: issue.projectId, userId: member.id } }, select: { role: true } });
+  const role = member.isAdmin ? "OWNER" : membership?.role;
+  const { markdown } = bodyFromMail({ text: message.text, html: message.html }, { trim: true });
+  const internal = /^\s*\/internal\b/i.test(markdown);
+  const body = internal ? markdown.replace(/^\s*\/internal\b[ \t]*\n?/i, "").trim() : markdown.trim();
+  if (!can(role, "issue:comment") || (issue.confidential && !can(role, "issue:read_confidential")))
+    return { refused: `@${member.username} may no longer comment on this issue: refused, nothing was added.` };
+  if (internal && !can(role, "issue:internal_note")) return { refused: `@${member.username} may not add internal notes here: refused.` };
+  if (!body) return { refused: `The reply from @${member.username} has no text (after removing the quoted mail): nothing was added.` };
+  return { member: { id: member.id, email: member.email, username: member.username, name: member.name }, iid: issue.iid, body, internal };
+}
+
 /** A stored mail's request as it arrived, for `processInbound` to read instead of fetching it back. */
 export interface StoredPayload {
   payload: Uint8Array;
@@ -357,6 +389,42 @@ export async function processInbound(id: string, options: ProcessOptions = {}): 
 
     const route = await routeMessage(db(), message);
     if (route.kind === "rejected") return await end({ status: "rejected", reason: route.reason, projectId: route.projectId });
+    if (route.kind === "reply" && route.member) {
+      // A team member answering their notification: their comment, from their own address only.
+      const checked = await checkMemberReply(message, route.member, route.issueId);
+      if ("refused" in checked) return await end({ status: "rejected", reason: checked.refused, projectId: route.projectId });
+      const dedupeKey = `${route.projectId}:${identity(message)}`;
+      const holder = await findByDedupeKey(dedupeKey, id);
+      if (holder) return await redelivery(id, holder, options, end, route.projectId);
+      try {
+        const added = await db().$transaction(
+          async (tx) => {
+            if (!(await claimReply(tx, id, dedupeKey, route.projectId, stored.attempts))) return undefined;
+            const note = await writeTeamNote(tx, route.issueId, checked.member, { body: checked.body, internal: checked.internal });
+            const { kept } = acceptedAttachments(message.attachments);
+            await storeAttachments(tx, kept, { issueId: route.issueId, noteId: note.id, inboundEmailId: id });
+            await recordInboundOutcomeIn(tx, id, {
+              status: "added_note",
+              reason: `${route.via} (reply by email from @${checked.member.username})`,
+              error: null,
+              metadata,
+              issueId: route.issueId,
+              noteId: note.id,
+              projectId: route.projectId,
+              countAttempt: false,
+            });
+            return note;
+          },
+          { timeout: 60_000, maxWait: 30_000 },
+        );
+        if (!added) return busy(id);
+        claimed = true;
+        return { status: "added_note", inboundEmailId: id, issueIid: checked.iid, reason: route.via, outboxIds: added.outboxIds, eventIds: added.eventIds };
+      } catch (error) {
+        if (isUniqueViolation(error, "dedupe_key")) return await end({ status: "duplicate", reason: "This mail was already received.", projectId: route.projectId });
+        throw error;
+      }
+    }
     const settings = await loadIntakeSettings(route.projectId);
     if (!settings?.enabled) return await end({ status: "rejected", reason: "Service Desk is not enabled for this project.", projectId: route.projectId });
     if (!options.notSpam && message.spamScore !== undefined && message.spamScore >= env().SPAM_SCORE_THRESHOLD)

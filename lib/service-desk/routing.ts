@@ -9,7 +9,8 @@ type Tx = Pick<Db, "project" | "serviceDeskSetting" | "sentNotification" | "issu
 
 export type Route =
   | { kind: "new_issue"; projectId: number; via: string }
-  | { kind: "reply"; projectId: number; issueId: number; via: string }
+  // `member`: the key was a team notification's, sent to that member (reply by email from a team member).
+  | { kind: "reply"; projectId: number; issueId: number; via: string; member?: string }
   | { kind: "rejected"; reason: string; projectId?: number };
 
 // Header locations searched for a key, in order; then SendGrid's envelope.
@@ -31,13 +32,13 @@ export function candidateAddresses(message: InboundMessage): { where: string; ad
   return list;
 }
 
-type Resolved = { projectId: number; issueId?: number } | { rejected: string; projectId?: number } | undefined;
+type Resolved = { projectId: number; issueId?: number; member?: string } | { rejected: string; projectId?: number } | undefined;
 
 async function resolveKey(tx: Tx, key: AddressKey): Promise<Resolved> {
   switch (key.kind) {
     case "reply": {
-      const sent = await tx.sentNotification.findUnique({ where: { replyKey: key.replyKey }, select: { projectId: true, issueId: true } });
-      return sent ? { projectId: sent.projectId, issueId: sent.issueId } : undefined;
+      const sent = await tx.sentNotification.findUnique({ where: { replyKey: key.replyKey }, select: { projectId: true, issueId: true, userId: true } });
+      return sent ? { projectId: sent.projectId, issueId: sent.issueId, ...(sent.userId ? { member: sent.userId } : {}) } : undefined;
     }
     case "project": {
       const project = await tx.project.findUnique({ where: { id: key.projectId }, select: { id: true, fullPath: true } });
@@ -99,7 +100,7 @@ export async function routeMessage(tx: Tx, message: InboundMessage): Promise<Rou
     if (!resolved) continue;
     if ("rejected" in resolved) return { kind: "rejected", reason: resolved.rejected };
     const via = `${where}: ${address}`;
-    if (resolved.issueId) return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via };
+    if (resolved.issueId) return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via, ...(resolved.member ? { member: resolved.member } : {}) };
     // Mail to the project address that answers one of its issues' mails (a customer replying to their own
     // first mail, or to ours without the reply key) belongs in that issue, not in a new one.
     const thread = await threadedIssue(tx, message, resolved.projectId);
@@ -113,7 +114,7 @@ export async function routeMessage(tx: Tx, message: InboundMessage): Promise<Rou
     if (!replyKey) continue;
     const resolved = await resolveKey(tx, { kind: "reply", replyKey });
     if (resolved && "issueId" in resolved && resolved.issueId)
-      return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via: `References: <${id}>` };
+      return { kind: "reply", projectId: resolved.projectId, issueId: resolved.issueId, via: `References: <${id}>`, ...(resolved.member ? { member: resolved.member } : {}) };
   }
   // …or a Message-ID we sent or received for an issue.
   const thread = await threadedIssue(tx, message);

@@ -283,8 +283,10 @@ describe("the team notification mail", () => {
       expect(h["Auto-Submitted"]).toBe("auto-generated");
       expect(h["In-Reply-To"]).toBe(`<issue-${issue.id}-team@localhost>`);
       expect(h["References"]).toBe(`<issue-${issue.id}-team@localhost>`);
-      // Never the customer's thread: no reply key a team member's answer could post to the customer with.
-      expect(mail.replyTo ?? "").not.toMatch(/incoming\+/);
+      // Its own reply key, bound to the member (reply by email), never a customer's key of the issue.
+      const replyKey = /^incoming\+([0-9a-f]{32})@localhost$/.exec(mail.replyTo ?? "")?.[1];
+      expect(replyKey).toBeDefined();
+      expect(await db().sentNotification.findUniqueOrThrow({ where: { replyKey } })).toMatchObject({ issueId: issue.id, recipient: mail.to, userId: expect.any(String) });
       const unsubscribe = /^<http:\/\/localhost:3000\/notifications\/unsubscribe\/([^>]+)>$/.exec(h["List-Unsubscribe"]);
       expect(unsubscribe).not.toBeNull();
       expect(readTeamUnsubscribeToken(unsubscribe![1])).toEqual({ userId: reporter.id, issueId: issue.id });
@@ -295,11 +297,11 @@ describe("the team notification mail", () => {
 
     expect(note.text).toContain("Customer is on the legacy plan");
     expect(note.html).toContain("<strong>legacy</strong>");
-    expect(note.text).toMatch(/internal note/i);
-    expect(note.html).toMatch(/internal note/i);
+    expect(note.text).toMatch(/Internal note: never emailed/);
+    expect(note.html).toMatch(/Internal note: never emailed/);
     expect(comment.text).toContain("We refunded you.");
-    expect(comment.text).not.toMatch(/internal note/i);
-    expect(comment.html).not.toMatch(/internal note/i);
+    expect(comment.text).not.toMatch(/Internal note: never emailed/);
+    expect(comment.html).not.toMatch(/Internal note: never emailed/);
   });
 });
 

@@ -4,7 +4,7 @@
 import { useId, useState, useTransition } from "react";
 import { cx } from "@/app/_components/ui";
 import { LEVEL_LABELS, NOTIFICATION_LEVELS, type NotificationLevel } from "@/lib/notifications/levels";
-import { SavedStatus, useFlash } from "./settings/saved-status";
+import { useFlash } from "./settings/saved-status";
 import { setProjectLevelAction } from "./notification-actions";
 
 export function NotificationLevelSelect({ projectPath, level }: { projectPath: string; level: NotificationLevel }) {
@@ -55,7 +55,10 @@ export function NotificationLevelSelect({ projectPath, level }: { projectPath: s
           {error}
         </p>
       )}
-      <SavedStatus message={saved} />
+      {/* A live region without the status role: it sits on every project page, next to the pages' own status messages. */}
+      <p aria-live="polite" className="min-h-4 text-xs font-medium text-green-700">
+        {saved}
+      </p>
     </div>
   );
 }

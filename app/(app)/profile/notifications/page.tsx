@@ -17,8 +17,8 @@ export default async function NotificationsPage() {
         description={
           <>
             Notification mail is sent for new requests, customer replies, comments, assignments and @mentions in the projects you are a member of,
-            as your level says. It is for reading: a reply to it is not added to the issue and never reaches the customer, so open the issue
-            (the link in each mail) to answer. Each mail has a link to stop mail about its issue. A project&apos;s own level (in its sidebar) overrides this default, and
+            as your level says. Reply to one from your own address and your reply becomes your comment on the issue (public, so a
+            Service Desk customer gets it; start it with <code>/internal</code> for an internal note). Each mail has a link to stop mail about its issue. A project&apos;s own level (in its sidebar) overrides this default, and
             To-Dos appear whatever the level.
           </>
         }
