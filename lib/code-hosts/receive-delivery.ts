@@ -5,6 +5,7 @@ import { claimDelivery, findWebhookRepository, reopenFailedDelivery, retryDelive
 import { isTransientDatabaseError } from "@/lib/db/transient";
 import { env } from "@/lib/env";
 import { crashPoint } from "@/lib/fault-injection";
+import { readCappedBody } from "@/lib/read-capped-body";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { processDelivery } from "./process-delivery";
 import { deliveryRetryAt, recoverDeliveriesSoon } from "./recover-deliveries";
@@ -19,25 +20,6 @@ export const deliveryLeaseSeconds = () => env().INBOUND_LEASE_SECONDS;
 
 const answer = (status: number, body: Record<string, unknown>) => Response.json(body, { status });
 
-async function readCapped(request: Request): Promise<Uint8Array | null> {
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_DELIVERY_BYTES) return null;
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_DELIVERY_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 const HEADERS: Record<Provider, { event: string; delivery: string }> = {
   github: { event: "x-github-event", delivery: "x-github-delivery" },
   gitlab: { event: "x-gitlab-event", delivery: "x-gitlab-event-uuid" },
@@ -46,7 +28,7 @@ const HEADERS: Record<Provider, { event: string; delivery: string }> = {
 export async function receiveDelivery(provider: Provider, repositoryId: string, request: Request): Promise<Response> {
   const repository = /^\d{1,10}$/.test(repositoryId) ? await findWebhookRepository(provider, Number(repositoryId)) : null;
   if (!repository) return answer(404, { message: "404 Repository Not Found", hint: "This webhook URL names no linked repository (it was unlinked?)." });
-  const body = await readCapped(request);
+  const body = await readCappedBody(request, MAX_DELIVERY_BYTES);
   if (!body) return answer(413, { message: `Payload over ${MAX_DELIVERY_BYTES / 1048576} MB.` });
 
   const secret = openSecret(repository.secretSealed);

@@ -1,6 +1,6 @@
 // The sweeper for code-host deliveries an interrupted or failed processing left unfinished: run by the worker
 // and /api/cron/inbound (which send the mail it queued: `outboxIds`). GitHub and GitLab never redeliver on their own, so this is what makes a delivery count.
-import { after } from "next/server";
+import { throttledSweep } from "@/lib/background";
 import { claimDelivery, dueDeliveries, finishDelivery, loadDelivery, retryDeliveryLater } from "@/lib/data/code-host-deliveries";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { env } from "@/lib/env";
@@ -61,24 +61,7 @@ export async function recoverDeliveries(options: { limit?: number; now?: Date } 
   return result;
 }
 
-// Throttled per process: one sweep at a time, at most every 10 s, however many deliveries arrive.
-const SOON_INTERVAL_MS = 10_000;
-let lastSweep = 0;
-let running: Promise<void> | undefined;
-
-/** Sweeps due deliveries after the current response (Next's after()), throttled; never throws. */
-export function recoverDeliveriesSoon(now = Date.now()): void {
-  if (running || now - lastSweep < SOON_INTERVAL_MS) return;
-  lastSweep = now;
-  running = recoverDeliveries({ limit: 10 })
-    .then((result) => deliverSoon(result.outboxIds))
-    .catch((error: unknown) => console.error("recovering code-host deliveries failed (tried again later):", error))
-    .finally(() => {
-      running = undefined;
-    });
-  try {
-    after(running);
-  } catch {
-    // after() throws outside a request scope.
-  }
-}
+/** Sweeps due deliveries after the current response (at most every 10 s a process); never throws. */
+export const recoverDeliveriesSoon = throttledSweep(10_000, "recovering code-host deliveries", async () => {
+  deliverSoon((await recoverDeliveries({ limit: 10 })).outboxIds);
+});

@@ -2,7 +2,7 @@
 // recipients are worked out (recipients.ts), the mails rendered, and mails, To-Dos and the event's "done"
 // written in one transaction that holds only while this fan-out's claim is the last: a crash or a second
 // runner can never send twice or lose it. Runs right after the response (notifySoon) and from the sweepers.
-import { after } from "next/server";
+import { inBackground, throttledSweep } from "@/lib/background";
 import { randomUUID } from "node:crypto";
 import { claimIssueEvent, duePendingEvents, loadEventFacts, retryIssueEventLater, type EventFacts } from "@/lib/data/issue-events";
 import { sql } from "@/lib/db/sql";
@@ -147,15 +147,6 @@ export async function fanOutEvents(options: { ids?: readonly string[]; limit?: n
   return result;
 }
 
-function inBackground(work: Promise<unknown>): void {
-  try {
-    // On serverless hosts the function stays alive until the work is done.
-    after(work);
-  } catch {
-    // after() throws outside a request scope: the promise runs on its own.
-  }
-}
-
 /** Fans out freshly recorded events right after the response, then sends their mail; never throws. */
 export function notifySoon(ids: readonly string[] | undefined): void {
   if (!ids?.length) return;
@@ -166,19 +157,7 @@ export function notifySoon(ids: readonly string[] | undefined): void {
   );
 }
 
-const SWEEP_INTERVAL_MS = 10_000;
-let lastSweep = 0;
-let sweeping: Promise<void> | undefined;
-
 /** Fans out events an earlier request left pending (it died, or fan-out failed), at most every 10 s a process. */
-export function sweepEventsSoon(now = Date.now()): void {
-  if (sweeping || now - lastSweep < SWEEP_INTERVAL_MS) return;
-  lastSweep = now;
-  sweeping = fanOutEvents({ limit: 20 })
-    .then((result) => deliverSoon(result.outboxIds))
-    .catch((error: unknown) => console.error("sweeping team notifications failed:", error))
-    .finally(() => {
-      sweeping = undefined;
-    });
-  inBackground(sweeping);
-}
+export const sweepEventsSoon = throttledSweep(10_000, "sweeping team notifications", async () => {
+  deliverSoon((await fanOutEvents({ limit: 20 })).outboxIds);
+});

@@ -1,7 +1,7 @@
 // The sweeper: stored mail that never reached an outcome (its process died, or the database failed under it)
 // is processed again without a person. Run after webhook requests (throttled), by `npm run worker`, and by
 // /api/cron/inbound; each run is bounded in mails and time.
-import { after } from "next/server";
+import { throttledSweep } from "@/lib/background";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { processInbound, type IntakeStatus } from "./intake";
 import { dueInbound } from "./intake-queries";
@@ -39,26 +39,10 @@ export async function recoverInbound(options: { limit?: number; budgetMs?: numbe
 // After a webhook request, at most one sweep per process in this interval: a burst of mail costs one due-mail
 // query every few seconds, not one per request.
 const SOON_INTERVAL_MS = 10_000;
-let lastSweep = 0;
-let running: Promise<void> | undefined;
 
-/** Sweeps due mail after the current response (Next's after()), throttled; never throws. */
-export function recoverSoon(now = Date.now()): void {
-  if (running || now - lastSweep < SOON_INTERVAL_MS) return;
-  lastSweep = now;
-  running = recoverInbound({ limit: 10, budgetMs: 20_000 })
-    .then((result) => {
-      if (result.processed) console.log(`recovered ${result.processed} stored mail(s): ${JSON.stringify(result.outcomes)}`);
-      deliverSoon(result.outboxIds);
-    })
-    .catch((error: unknown) => console.error("recovering stored mail failed (it is tried again later):", error))
-    .finally(() => {
-      running = undefined;
-    });
-  try {
-    // On serverless hosts the function stays alive until the sweep is done.
-    after(running);
-  } catch {
-    // after() throws outside a request scope.
-  }
-}
+/** Sweeps due mail after the current response, throttled; never throws. */
+export const recoverSoon = throttledSweep(SOON_INTERVAL_MS, "recovering stored mail", async () => {
+  const result = await recoverInbound({ limit: 10, budgetMs: 20_000 });
+  if (result.processed) console.log(`recovered ${result.processed} stored mail(s): ${JSON.stringify(result.outcomes)}`);
+  deliverSoon(result.outboxIds);
+});

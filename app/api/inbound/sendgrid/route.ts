@@ -4,6 +4,7 @@
 import { NextResponse } from "next/server";
 import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
+import { readCappedBody } from "@/lib/read-capped-body";
 import { notifySoon, sweepEventsSoon } from "@/lib/notifications/fan-out";
 import { recoverSoon } from "@/lib/service-desk/recovery";
 import { MAX_INBOUND_BYTES, processInbound, storeInbound } from "@/lib/service-desk/intake";
@@ -15,28 +16,8 @@ export const maxDuration = 60;
 const tooLarge = () =>
   NextResponse.json({ status: "rejected", reason: `Mail over ${MAX_INBOUND_BYTES / 1048576} MB.` }, { status: 413 });
 
-/** Reads the body, stopping as soon as it passes the cap instead of buffering all of it. */
-async function readCapped(request: Request): Promise<Uint8Array | null> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_INBOUND_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 export async function POST(request: Request) {
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_INBOUND_BYTES) return tooLarge();
-  const body = await readCapped(request);
+  const body = await readCappedBody(request, MAX_INBOUND_BYTES);
   if (!body) return tooLarge();
 
   const auth = authenticateInbound(request, body);

@@ -1,9 +1,8 @@
 "use client";
-// Per-repository buttons: regenerate the secret (shown once) and unlink (after a confirmation).
-import { useRouter } from "next/navigation";
+// Per-repository buttons: regenerate the secret (shown once) and unlink (after an inline confirmation).
 import { useState } from "react";
 import { Button } from "@/app/_components/ui";
-import { useAction } from "@/app/_components/use-action";
+import { ConfirmButton } from "@/app/_components/confirm-button";
 import { regenerateRepositorySecretAction, unlinkRepositoryAction } from "./actions";
 import { WebhookSetup, type WebhookSetupProps } from "./webhook-setup";
 
@@ -46,30 +45,14 @@ export function RegenerateSecretButton({ projectPath, repositoryId }: { projectP
 }
 
 export function UnlinkRepositoryButton({ projectPath, repositoryId, fullPath, redirectTo }: { projectPath: string; repositoryId: number; fullPath: string; redirectTo?: string }) {
-  const router = useRouter();
-  const { pending, error, run } = useAction();
   return (
-    <span className="flex items-center gap-2">
-      {error && (
-        <span role="alert" className="text-sm text-red-600">
-          {error}
-        </span>
-      )}
-      <Button
-        type="button"
-        variant="danger"
-        pending={pending}
-        aria-label={`Unlink ${fullPath}`}
-        onClick={() => {
-          if (!window.confirm(`Unlink ${fullPath}? Its webhook stops working; issues it closed stay closed.`)) return;
-          run(
-            () => unlinkRepositoryAction({ projectPath, repositoryId }),
-            redirectTo ? () => router.push(redirectTo) : undefined,
-          );
-        }}
-      >
-        {pending ? "Unlinking…" : "Unlink"}
-      </Button>
-    </span>
+    <ConfirmButton
+      label="Unlink"
+      accessibleName={`Unlink ${fullPath}`}
+      question={<>Unlink {fullPath}? Its webhook stops working; issues it closed stay closed.</>}
+      confirmLabel="Yes, unlink"
+      action={() => unlinkRepositoryAction({ projectPath, repositoryId })}
+      redirectTo={redirectTo}
+    />
   );
 }
