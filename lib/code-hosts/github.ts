@@ -1,5 +1,5 @@
 // GitHub webhook payloads (`push`, `pull_request`, `ping`) → what they mean for linked issues (types.ts).
-import { branchOf, firstLine, list, num, obj, shortSha, str, type Json } from "./payload";
+import { branchOf, list, num, obj, pushedCommits, pushRefusal, str, targetRefusal, type Json } from "./payload";
 import type { ChangeEvent, ReadDelivery } from "./types";
 
 /** The events a linked repository's webhook must send. */
@@ -24,25 +24,9 @@ export function readGitHubDelivery(event: string, payload: Json): ReadDelivery {
     const commits = list(payload.commits).map(obj);
     const summary = `push of ${commits.length} commit${commits.length === 1 ? "" : "s"} to ${branch ?? ref ?? "an unknown ref"}`;
     if (payload.deleted === true) return { kind: "ignored", repositoryPath, sender, summary, reason: "A branch or tag was deleted." };
-    if (!branch) return { kind: "ignored", repositoryPath, sender, summary, reason: "Not a branch (a tag?): only the default branch counts." };
-    if (!defaultBranch || branch !== defaultBranch)
-      return { kind: "ignored", repositoryPath, sender, summary, reason: `Pushed to ${branch}, not to the default branch${defaultBranch ? ` (${defaultBranch})` : ""}.` };
-    const changes: ChangeEvent[] = [];
-    for (const commit of commits) {
-      const sha = str(commit.id);
-      const message = str(commit.message) ?? "";
-      if (!sha) continue;
-      changes.push({
-        kind: "commit",
-        externalId: sha,
-        reference: shortSha(sha),
-        title: firstLine(message),
-        url: str(commit.url) ?? "",
-        text: message,
-        state: "pushed",
-        closes: true,
-      });
-    }
+    const refused = pushRefusal(branch, defaultBranch);
+    if (refused) return { kind: "ignored", repositoryPath, sender, summary, reason: refused };
+    const changes = pushedCommits(commits);
     return { kind: "changes", repositoryPath, defaultBranch, sender, summary, changes, remarks: [] };
   }
 
@@ -57,8 +41,8 @@ export function readGitHubDelivery(event: string, payload: Json): ReadDelivery {
     if (number === null) return { kind: "ignored", repositoryPath, sender, summary, reason: "The payload names no pull request number." };
     const base = str(obj(pr.base).ref);
     const target = defaultBranch ?? str(obj(obj(obj(pr.base).repo)).default_branch);
-    if (!target || base !== target)
-      return { kind: "ignored", repositoryPath, sender, summary, reason: `Targets ${base ?? "an unknown branch"}, not the default branch${target ? ` (${target})` : ""}.` };
+    const refused = targetRefusal(base, target);
+    if (refused) return { kind: "ignored", repositoryPath, sender, summary, reason: refused };
     // From the pull request itself, not the action: an `edited` event on a merged one is still merged.
     const state = merged ? "merged" : str(pr.state) === "closed" || action === "closed" ? "closed" : "opened";
     const title = str(pr.title) ?? `Pull request #${number}`;

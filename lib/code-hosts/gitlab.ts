@@ -1,5 +1,5 @@
 // GitLab webhook payloads (`Push Hook`, `Merge Request Hook`) → what they mean for linked issues (types.ts).
-import { branchOf, firstLine, list, num, obj, shortSha, str, type Json } from "./payload";
+import { branchOf, list, num, obj, pushedCommits, pushRefusal, str, targetRefusal, type Json } from "./payload";
 import type { ChangeEvent, ReadDelivery } from "./types";
 
 /** GitLab lists at most this many commits in a push; `total_commits_count` says how many there were. */
@@ -18,16 +18,9 @@ export function readGitLabDelivery(event: string, payload: Json): ReadDelivery {
     const total = num(payload.total_commits_count) ?? commits.length;
     const summary = `push of ${total} commit${total === 1 ? "" : "s"} to ${branch ?? ref ?? "an unknown ref"}`;
     if (/^0+$/.test(str(payload.after) ?? "")) return { kind: "ignored", repositoryPath, sender, summary, reason: "A branch was deleted." };
-    if (!branch) return { kind: "ignored", repositoryPath, sender, summary, reason: "Not a branch: only the default branch counts." };
-    if (!defaultBranch || branch !== defaultBranch)
-      return { kind: "ignored", repositoryPath, sender, summary, reason: `Pushed to ${branch}, not to the default branch${defaultBranch ? ` (${defaultBranch})` : ""}.` };
-    const changes: ChangeEvent[] = [];
-    for (const commit of commits) {
-      const sha = str(commit.id);
-      const message = str(commit.message) ?? str(commit.title) ?? "";
-      if (!sha) continue;
-      changes.push({ kind: "commit", externalId: sha, reference: shortSha(sha), title: firstLine(message), url: str(commit.url) ?? "", text: message, state: "pushed", closes: true });
-    }
+    const refused = pushRefusal(branch, defaultBranch);
+    if (refused) return { kind: "ignored", repositoryPath, sender, summary, reason: refused };
+    const changes = pushedCommits(commits);
     const remarks =
       total > commits.length
         ? [
@@ -47,8 +40,8 @@ export function readGitLabDelivery(event: string, payload: Json): ReadDelivery {
       return { kind: "ignored", repositoryPath, sender, summary, reason: `Merge request action "${action}" changes nothing here.` };
     if (iid === null) return { kind: "ignored", repositoryPath, sender, summary, reason: "The payload names no merge request iid." };
     const target = str(mr.target_branch);
-    if (!defaultBranch || target !== defaultBranch)
-      return { kind: "ignored", repositoryPath, sender, summary, reason: `Targets ${target ?? "an unknown branch"}, not the default branch${defaultBranch ? ` (${defaultBranch})` : ""}.` };
+    const refused = targetRefusal(target, defaultBranch);
+    if (refused) return { kind: "ignored", repositoryPath, sender, summary, reason: refused };
     // From the merge request's state when given: an `update` of a merged one (labels, description) is still merged.
     const given = str(mr.state);
     const state = given === "merged" || action === "merge" ? "merged" : given === "closed" || given === "locked" || action === "close" ? "closed" : "opened";
