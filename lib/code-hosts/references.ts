@@ -1,7 +1,7 @@
 // Issue references in commit messages and pull/merge request descriptions, and which of them a closing keyword
 // governs (GitLab's default issue_closing_pattern, which also covers GitHub's keywords). Pure and linear-time:
 // the text comes from anyone who can push to a linked repository.
-import { proseOnly } from "@/lib/prose";
+import { proseOnly as markdownProse } from "@/lib/prose";
 
 /** One reference found in a text. `local` is a bare `#12`: the repository's own issue, never ours. */
 export type IssueReference =
@@ -28,7 +28,10 @@ const ISSUE_WORD = /issues? +/iy;
 // Spaces are taken once, up front: GitLab's ` *,? +and +| *,? *` backtracks quadratically over a long run of them.
 const SEPARATOR = / *(?:,? *and +|,? *)/y;
 
-export { proseOnly };
+/** The prose of a message (lib/prose.ts), of its first MAX_SCANNED_CHARACTERS only. */
+export function proseOnly(text: string): string {
+  return markdownProse(text.slice(0, MAX_SCANNED_CHARACTERS));
+}
 
 export interface ReferenceOptions {
   /** The app's public URL: only links to this app's issues are references (`<APP_URL>/<path>/issues/<iid>`). */
@@ -106,7 +109,7 @@ function collectReferences(prose: string, options: ReferenceOptions): Map<number
  * An issue named twice comes back twice; resolveReferences merges them.
  */
 export function findIssueReferences(text: string, options: ReferenceOptions): IssueReference[] {
-  const prose = proseOnly(text.slice(0, MAX_SCANNED_CHARACTERS));
+  const prose = proseOnly(text);
   const found = collectReferences(prose, options);
   KEYWORD.lastIndex = 0;
   for (let k = KEYWORD.exec(prose); k; k = KEYWORD.exec(prose)) {

@@ -2,6 +2,7 @@
 // everything the fan-out decides on, and finished together with the mails and To-Dos they make.
 import type { Db } from "@/lib/db/client";
 import { db } from "@/lib/db/client";
+import { sql } from "@/lib/db/sql";
 import type { Role } from "@/lib/auth/roles";
 
 type Tx = Pick<Db, "issueEvent">;
@@ -87,24 +88,28 @@ export async function loadEventFacts(id: string) {
   const { issue } = event;
   const [note, memberships, assignees, commenters, subscriptions, actor] = await Promise.all([
     event.noteId ? db().note.findUnique({ where: { id: event.noteId }, select: { id: true, body: true, internal: true, externalAuthor: true } }) : null,
-    db().membership.findMany({
-      where: { projectId: issue.projectId },
-      select: { role: true, user: { select: { id: true, email: true, username: true, name: true, isBot: true, notificationLevel: true, projectNotificationSettings: { where: { projectId: issue.projectId }, select: { level: true } } } } },
-    }),
+    // Plain SQL: a project with hundreds of members would cost Prisma's engine more than the query itself.
+    sql<{ id: string; email: string; username: string; name: string | null; is_bot: boolean; notification_level: string; role: Role; project_level: string | null }>(
+      `SELECT u.id, u.email, u.username, u.name, u.is_bot, u.notification_level, m.role::text AS role, s.level AS project_level
+       FROM memberships m JOIN users u ON u.id = m.user_id
+       LEFT JOIN project_notification_settings s ON s.user_id = m.user_id AND s.project_id = m.project_id
+       WHERE m.project_id = $1::int`,
+      [issue.projectId],
+    ),
     db().issueAssignee.findMany({ where: { issueId: issue.id }, select: { userId: true } }),
     db().note.findMany({ where: { issueId: issue.id, system: false, authorId: { not: null } }, distinct: ["authorId"], select: { authorId: true } }),
     db().issueSubscription.findMany({ where: { issueId: issue.id }, select: { userId: true, subscribed: true } }),
     event.actorId ? db().user.findUnique({ where: { id: event.actorId }, select: { id: true, username: true, name: true } }) : null,
   ]);
-  const members: (Member & { email: string; name: string | null })[] = memberships.map(({ role, user }) => ({
-    userId: user.id,
-    username: user.username,
-    name: user.name,
-    email: user.email,
-    role,
-    isBot: user.isBot,
-    userLevel: user.notificationLevel,
-    projectLevel: user.projectNotificationSettings[0]?.level ?? null,
+  const members: (Member & { email: string; name: string | null })[] = memberships.map((row) => ({
+    userId: row.id,
+    username: row.username,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    isBot: row.is_bot,
+    userLevel: row.notification_level,
+    projectLevel: row.project_level,
   }));
   return {
     event,

@@ -111,11 +111,14 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
     const recipients = notificationRecipients(decided);
     const prepared = recipients.length ? await prepareTeamMail(facts) : undefined;
     // Each copy has its own reply key (reply by email: the answer becomes that member's comment).
-    const mails = recipients.map(({ userId, reason }) => {
+    const mails: OutboxRow[] = [];
+    for (const { userId, reason } of recipients) {
       const replyKey = newReplyKey();
       const row = outboxRow(teamNotificationMail(prepared!, { userId, email: byId.get(userId)!.email, replyTo: replyAddress(replyKey) }, reason));
-      return { id: randomUUID(), ...row, replyKey, userId };
-    });
+      mails.push({ id: randomUUID(), ...row, replyKey, userId });
+      // A turn for the event loop now and then: requests arriving meanwhile are not held up by a big fan-out.
+      if (mails.length % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     const todos = todosFor(decided);
     if (!(await writeFanOut(id, attempts, facts, mails, todos))) return null;
     return { mails: mails.length, todos: todos.length, outboxIds: mails.map((m) => m.id) };

