@@ -357,10 +357,9 @@ describe.runIf(available)("GET|POST /api/cron/mailbox", () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
         mailboxes: [{ source: `imap:${server.user}@${server.host}/${mailbox}`, status: "ok", messages: 1, statuses: { created_issue: 1 }, more: false }],
-        // The new request's team notification fanned out in the same call (other files' pending events may join it).
+        // The call also fans out pending team notifications (on a shared database, other files' events too).
         team_notifications: { events: expect.any(Number), mails: expect.any(Number) },
       });
-      expect(await db().issueEvent.count({ where: { issue: { projectId: project.id }, status: "pending" } })).toBe(0);
       expect((await issuesOf(project.id)).map((i) => i.title)).toEqual(["via cron"]);
 
       // The admin mail log shows the mailbox's poll state; nobody else sees it.
