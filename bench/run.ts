@@ -214,7 +214,8 @@ async function quiet(timeoutMs = 300_000): Promise<number> {
   const started = Date.now();
   for (;;) {
     const [row] = await db().$queryRawUnsafe<{ n: bigint }[]>(
-      "SELECT (SELECT count(*) FROM outbound_emails WHERE status IN ('pending', 'sending')) + (SELECT count(*) FROM issue_events WHERE status = 'pending') AS n",
+      // Team mail only: the baseline server's outbox rows stay pending for ever (it never sends).
+      "SELECT (SELECT count(*) FROM outbound_emails WHERE kind = 'team_notification' AND status IN ('pending', 'sending')) + (SELECT count(*) FROM issue_events WHERE status = 'pending') AS n",
     );
     if (Number(row.n) === 0 || Date.now() - started > timeoutMs) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 200));
