@@ -1,14 +1,17 @@
 // Fans an issue event out into team mails and To-Dos. The event was recorded with what happened; here its
 // recipients are worked out (recipients.ts), the mails rendered, and mails, To-Dos and the event's "done"
 // written in one transaction that holds only while this fan-out's claim is the last: a crash or a second
-// runner can never send twice or lose it. Runs right after the response (notifySoon) and from the sweepers.
+// runner can never send twice or lose it. A customer's reply is also relayed to the issue's other email
+// participants, once (relayCustomerReply). Runs right after the response (notifySoon) and from the sweepers.
 import { inBackground, throttledSweep } from "@/lib/background";
 import { randomUUID } from "node:crypto";
 import { claimIssueEvent, duePendingEvents, loadEventFacts, retryIssueEventLater, type EventFacts } from "@/lib/data/issue-events";
+import { db } from "@/lib/db/client";
 import { sql } from "@/lib/db/sql";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { outboxRow } from "@/lib/mail/outbox";
 import { newReplyKey, replyAddress } from "@/lib/service-desk/address";
+import { prepareParticipantMails, queuePreparedParticipantMails } from "@/lib/service-desk/notifications";
 import { addressedUsernames, mentionedUsernames } from "./mentions";
 import { notificationRecipients, todosFor, type RecipientFacts } from "./recipients";
 import { prepareTeamMail, teamNotificationMail } from "./team-mail";
@@ -93,6 +96,30 @@ export function recipientFacts(facts: EventFacts): RecipientFacts {
   };
 }
 
+/**
+ * customer_reply: the note goes to every other email participant, as GitLab relays an external participant's
+ * note (never back to its author, never an internal one; the loop brake holds, so two auto-responders on one
+ * issue stop). Rendered before the transaction; written in one with `relayed_at`, which makes it once per event
+ * however often the fan-out is tried. Returns the outbox ids.
+ */
+async function relayCustomerReply(facts: EventFacts): Promise<string[]> {
+  const { event, note } = facts;
+  if (event.kind !== "customer_reply" || !note || note.internal || !note.externalAuthor) return [];
+  const pending = await db().issueEvent.findUnique({ where: { id: event.id }, select: { relayedAt: true } });
+  if (!pending || pending.relayedAt) return [];
+  const author = { email: note.externalAuthor, username: note.externalAuthor, name: null };
+  const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { author, yieldBetween: true });
+  return db().$transaction(async (tx) => {
+    const claimed = await tx.issueEvent.updateMany({ where: { id: event.id, relayedAt: null }, data: { relayedAt: new Date() } });
+    if (claimed.count !== 1 || !prepared.mails.length) return [];
+    // Someone may have unsubscribed while the mails were rendered.
+    const still = new Set(
+      (await tx.issueEmailParticipant.findMany({ where: { issueId: facts.issue.id, status: "subscribed" }, select: { email: true } })).map((p) => p.email),
+    );
+    return queuePreparedParticipantMails(tx, { ...prepared, mails: prepared.mails.filter((m) => still.has(m.recipient)) });
+  });
+}
+
 export interface FanOutResult {
   mails: number;
   todos: number;
@@ -106,6 +133,7 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
   try {
     const facts = await loadEventFacts(id);
     if (!facts) return null;
+    const relayed = await relayCustomerReply(facts);
     const decided = recipientFacts(facts);
     const byId = new Map(facts.members.map((m) => [m.userId, m]));
     const recipients = notificationRecipients(decided);
@@ -120,8 +148,8 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
       if (mails.length % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     const todos = todosFor(decided);
-    if (!(await writeFanOut(id, attempts, facts, mails, todos))) return null;
-    return { mails: mails.length, todos: todos.length, outboxIds: mails.map((m) => m.id) };
+    if (!(await writeFanOut(id, attempts, facts, mails, todos))) return relayed.length ? { mails: 0, todos: 0, outboxIds: relayed } : null;
+    return { mails: mails.length, todos: todos.length, outboxIds: [...relayed, ...mails.map((m) => m.id)] };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await retryIssueEventLater(id, new Date(now.getTime() + Math.min(30 * 2 ** (attempts - 1), 3600) * 1000), message).catch(() => undefined);

@@ -274,9 +274,9 @@ async function addReplyFromMail(
   } else {
     await tx.issue.update({ where: { id: issueId }, data: { updatedAt: new Date(), awaitingReply: true } });
   }
-  // The team hears of it (fanned out after the response). Relaying the note to the other email participants is
-  // not done here: rendering it for each of them inside this transaction put hostile replies over the event-loop
-  // budget (tests/integration/hostile-input.test.ts); it belongs in the fan-out (issue 19, left).
+  // The team hears of it and the other email participants get the note (both in the fan-out after the response,
+  // lib/notifications/fan-out.ts): rendering it for each participant inside this transaction put hostile replies
+  // over the event-loop budget (tests/integration/hostile-input.test.ts).
   const eventId = await recordIssueEvent(tx, { issueId, kind: "customer_reply", noteId: note.id });
   const outboxIds: string[] = [];
   return { noteId: note.id, iid: issue.iid, eventId, outboxIds };

@@ -141,11 +141,15 @@ export async function prepareServiceDeskMail(
 
 /** Queues one templated Service Desk mail to `to`; returns the outbox id and the mail's Message-ID (no brackets). */
 export async function queueServiceDeskMail(tx: Tx, context: ThreadContext, options: ServiceDeskMailOptions): Promise<{ outboxId: string; messageId: string }> {
-  const prepared = await prepareServiceDeskMail(tx, context, options);
+  return queuePreparedMail(tx, context.issue.id, context.project.id, await prepareServiceDeskMail(tx, context, options));
+}
+
+/** Stores a prepared mail's reply key and queues it, held when the loop brake says so. */
+async function queuePreparedMail(tx: Tx, issueId: number, projectId: number, prepared: PreparedServiceDeskMail): Promise<{ outboxId: string; messageId: string }> {
   await tx.sentNotification.create({
-    data: { replyKey: prepared.replyKey, projectId: context.project.id, issueId: context.issue.id, recipient: prepared.recipient, messageId: prepared.messageId },
+    data: { replyKey: prepared.replyKey, projectId, issueId, recipient: prepared.recipient, messageId: prepared.messageId },
   });
-  const held = await loopBrake(tx, context.issue.id, options.to);
+  const held = await loopBrake(tx, issueId, prepared.recipient);
   const outboxId = await enqueueMail({ ...prepared.mail, held }, tx);
   return { outboxId, messageId: prepared.messageId };
 }
@@ -174,12 +178,58 @@ async function loopBrake(tx: Tx, issueId: number, to: string): Promise<boolean> 
   return true;
 }
 
+/** Mails to an issue's email participants, rendered but not yet written (prepareParticipantMails). */
+export interface PreparedParticipantMails {
+  issueId: number;
+  projectId: number;
+  mails: PreparedServiceDeskMail[];
+}
+
 /**
- * Queues `template` to every subscribed external participant of a Service Desk issue (nothing for other
+ * Renders `template` for every subscribed external participant of a Service Desk issue (nothing for other
  * issues), with the thank-you's subject so mail clients keep one thread. A comment's mail (`author` given) is
  * sent as "<author> via <display name>" and skips the author's own address, should they be a participant.
- * Returns the outbox ids.
+ * Writes nothing (queuePreparedParticipantMails does), so a caller can render outside its transaction.
  */
+export async function prepareParticipantMails(
+  reader: Pick<Db, "issue" | "serviceDeskEmailTemplate">,
+  issueId: number,
+  template: "new_note" | "issue_closed",
+  values: MailValues = {},
+  options: { author?: CommentAuthor; yieldBetween?: boolean } = {},
+): Promise<PreparedParticipantMails> {
+  const issue = await reader.issue.findUniqueOrThrow({
+    where: { id: issueId },
+    select: { ...threadIssueSelect, participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } } },
+  });
+  const prepared: PreparedParticipantMails = { issueId, projectId: issue.project.id, mails: [] };
+  if (issue.authorId !== SUPPORT_BOT_ID) return prepared;
+  if (template === "issue_closed" && !issue.project.serviceDesk?.emailOnClose) return prepared;
+  const outgoingName = issue.project.serviceDesk?.outgoingName ?? null;
+  const context = { project: issue.project, issue, outgoingName };
+  const { author } = options;
+  const fromName = author ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
+  const authorEmail = author?.email.toLowerCase();
+  const recipients = issue.participants.map((p) => p.email).filter((email) => !authorEmail || email.toLowerCase() !== authorEmail);
+  // The template is read once for all of them.
+  const templateContent = recipients.length ? (await serviceDeskTemplateSource(reader, issue.project.id, template)).content : undefined;
+  for (const to of recipients) {
+    // Participants are stored lower-cased; the author already knows what they wrote.
+    prepared.mails.push(await prepareServiceDeskMail(reader, context, { template, to, subject: `Re: ${issue.title} (#${issue.iid})`, values, fromName, templateContent }));
+    // A long note rendered for many participants must not hold up the requests arriving meanwhile.
+    if (options.yieldBetween) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return prepared;
+}
+
+/** Queues prepared participant mails in the caller's transaction (reply keys, loop brake); returns the outbox ids. */
+export async function queuePreparedParticipantMails(tx: Tx, prepared: PreparedParticipantMails): Promise<string[]> {
+  const ids: string[] = [];
+  for (const mail of prepared.mails) ids.push((await queuePreparedMail(tx, prepared.issueId, prepared.projectId, mail)).outboxId);
+  return ids;
+}
+
+/** prepareParticipantMails and queuePreparedParticipantMails in the caller's transaction; returns the outbox ids. */
 export async function mailParticipants(
   tx: FullTx,
   issueId: number,
@@ -187,29 +237,5 @@ export async function mailParticipants(
   values: MailValues = {},
   options: { author?: CommentAuthor } = {},
 ): Promise<string[]> {
-  const issue = await tx.issue.findUniqueOrThrow({
-    where: { id: issueId },
-    select: { ...threadIssueSelect, participants: { where: { status: "subscribed" }, select: { email: true }, orderBy: { id: "asc" } } },
-  });
-  if (issue.authorId !== SUPPORT_BOT_ID) return [];
-  if (template === "issue_closed" && !issue.project.serviceDesk?.emailOnClose) return [];
-  const outgoingName = issue.project.serviceDesk?.outgoingName ?? null;
-  const context = { project: issue.project, issue, outgoingName };
-  const { author } = options;
-  const fromName = author ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
-  const authorEmail = author?.email.toLowerCase();
-  const ids: string[] = [];
-  for (const { email } of issue.participants) {
-    // Participants are stored lower-cased; the author already knows what they wrote.
-    if (authorEmail && email.toLowerCase() === authorEmail) continue;
-    const { outboxId } = await queueServiceDeskMail(tx, context, {
-      template,
-      to: email,
-      subject: `Re: ${issue.title} (#${issue.iid})`,
-      values,
-      fromName,
-    });
-    ids.push(outboxId);
-  }
-  return ids;
+  return queuePreparedParticipantMails(tx, await prepareParticipantMails(tx, issueId, template, values, options));
 }

@@ -1,5 +1,6 @@
 // Team notifications (issue 19): who in the team gets a mail and a To-Do for each issue event, fan-out run twice or
-// concurrently, and the team mail's shape.
+// concurrently, the team mail's shape, customer replies relayed to the other customers (once, however often the
+// fan-out runs), and two header-less auto-responders stopped by the loop brake.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/actor";
 import { atLeast, type Role } from "@/lib/auth/roles";
@@ -303,6 +304,128 @@ describe("the team notification mail", () => {
     expect(comment.text).toContain("We refunded you.");
     expect(comment.text).not.toMatch(/Internal note: never emailed/);
     expect(comment.html).not.toMatch(/Internal note: never emailed/);
+  });
+});
+
+describe("customer replies relayed to the other customers", () => {
+  const A = "ann@customer.example";
+  const B = "bea@customer.example";
+  const C = "cem@customer.example";
+  const D = "dan@customer.example";
+
+  /** A reply by mail, fanned out as notifySoon does right after the response. */
+  async function replyAndFanOut(mail: Parameters<typeof replyTo>[0], from: string, body: string) {
+    const outcome = await replyTo(mail, from, body);
+    expect(outcome.status).toBe("added_note");
+    expect(outcome.eventIds).toHaveLength(1);
+    await fanOutEvents({ ids: outcome.eventIds! });
+    return outcome;
+  }
+
+  async function participantsOf(issueId: number, ...emails: string[]) {
+    for (const email of emails) await db().issueEmailParticipant.create({ data: { issueId, email } });
+  }
+
+  function freshMails(issueId: number) {
+    const seen = new Set<string>();
+    return async () => {
+      const rows = (await customerMails(issueId)).filter((m) => !seen.has(m.id));
+      rows.forEach((m) => seen.add(m.id));
+      return rows;
+    };
+  }
+
+  it("go to every other subscribed participant, never back to the author; internal notes to no customer", async () => {
+    const { owner, project, fullPath } = await serviceDeskProject("tnr");
+    const { issue, thankYou } = await newRequest(project, A);
+    await participantsOf(issue.id, B, C);
+    await db().issueEmailParticipant.create({ data: { issueId: issue.id, email: D, status: "unsubscribed" } });
+    const fresh = freshMails(issue.id);
+    await fresh();
+
+    const first = await replyTo(thankYou, A, "Order 42, paid by card.");
+    expect(first.status).toBe("added_note");
+    // Nothing is relayed inside the reply's own transaction: it waits for the fan-out.
+    expect(await fresh()).toEqual([]);
+    await fanOutEvents({ ids: first.eventIds! });
+    const fromA = await fresh();
+    expect(fromA.map((m) => m.to).sort()).toEqual([B, C]);
+    for (const mail of fromA) {
+      expect(mail.kind).toBe("new_note");
+      expect(mail.text).toContain("Order 42, paid by card.");
+      expect(mail.fromName).toBe(`${A} via Support Bot`);
+      // Threaded under the thank-you, so the other customers' mail clients keep one conversation.
+      expect((mail.headers as Headers)["References"]).toContain((thankYou.headers as Headers)["Message-ID"]);
+    }
+
+    await replyAndFanOut(fromA.find((m) => m.to === B)!, B, "I paid for it, not Ann.");
+    const fromB = await fresh();
+    expect(fromB.map((m) => m.to).sort()).toEqual([A, C]);
+    expect(fromB.every((m) => m.kind === "new_note" && m.text.includes("I paid for it, not Ann."))).toBe(true);
+
+    // Each relayed copy has its own reply key: C answering hers lands on the same issue, relayed to A and B.
+    const cAnswer = await replyAndFanOut(fromB.find((m) => m.to === C)!, C, "Cem here, finance will check.");
+    expect(cAnswer.issueIid).toBe(issue.iid);
+    expect((await fresh()).map((m) => m.to).sort()).toEqual([A, B]);
+
+    await addNote(owner, fullPath, issue.iid, { body: "Ann and Bea disagree, ask finance.", internal: true });
+    expect(await fresh()).toEqual([]);
+  });
+
+  it("happen once when the fan-out runs again after a crash, or twice at the same time", async () => {
+    const { project } = await serviceDeskProject("tnc");
+    const { issue, thankYou } = await newRequest(project, A);
+    await participantsOf(issue.id, B, C);
+    const fresh = freshMails(issue.id);
+    await fresh();
+
+    // Two runners at once (a sweeper and the request's own fan-out): one relay.
+    const outcome = await replyTo(thankYou, A, "Any news?");
+    const [eventId] = outcome.eventIds!;
+    await Promise.all([fanOutEvent(eventId), fanOutEvent(eventId), fanOutEvents({ ids: [eventId] })]);
+    expect((await fresh()).map((m) => m.to).sort()).toEqual([B, C]);
+
+    // The process died after the relay's transaction and before the team's (the state it leaves: the event
+    // pending, relayed_at set, no team mail): the next run writes the team's mail and relays nothing again.
+    const teamBefore = (await teamMails(issue.id)).length;
+    await db().outboundEmail.deleteMany({ where: { issueId: issue.id, kind: "team_notification", createdAt: { gte: new Date(Date.now() - 60_000) } } });
+    await db().todo.deleteMany({ where: { eventId } });
+    await db().issueEvent.update({ where: { id: eventId }, data: { status: "pending", lockedUntil: null, processedAt: null } });
+    const again = await fanOutEvents({ ids: [eventId] });
+    expect(again.events).toBe(1);
+    expect(await fresh()).toEqual([]);
+    expect((await teamMails(issue.id)).length).toBe(teamBefore);
+  });
+
+  it("between two header-less auto-responders stop at the loop brake within a handful of mails", async () => {
+    const { project } = await serviceDeskProject("tnl");
+    const { issue } = await newRequest(project, A, "Where is my parcel?");
+    await participantsOf(issue.id, B);
+
+    // Two scripted auto-responders, one in From and one in Cc: each answers every mail it is sent (not held),
+    // at once, with nothing that marks the answer automatic (no Auto-Submitted, no Precedence).
+    const answered = new Set<string>();
+    let stopped = false;
+    for (let round = 0; round < 40 && !stopped; round++) {
+      const due = (await customerMails(issue.id)).filter((m) => (m.to === A || m.to === B) && m.status !== "held" && !answered.has(m.id));
+      if (!due.length) stopped = true;
+      for (const mail of due) {
+        answered.add(mail.id);
+        await replyAndFanOut(mail, mail.to, "I am out of the office until Monday.");
+      }
+    }
+    expect(stopped).toBe(true);
+    expect(answered.size).toBeGreaterThan(2);
+    expect(answered.size).toBeLessThanOrEqual(12);
+
+    const mails = await customerMails(issue.id);
+    expect(mails.filter((m) => m.status !== "held")).toHaveLength(answered.size);
+    const held = mails.filter((m) => m.status === "held");
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((m) => m.to === A || m.to === B)).toBe(true);
+    const notes = await db().note.findMany({ where: { issueId: issue.id, system: true, body: { startsWith: "held mail" } } });
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.every((n) => n.internal)).toBe(true);
   });
 });
 
