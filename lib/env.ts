@@ -96,6 +96,9 @@ const schema = z.object({
   GRAPH_POLL_INTERVAL: seconds(60),
   GRAPH_AUTHORITY_HOST: optional.pipe(z.url().default("https://login.microsoftonline.com")).transform((v) => v.replace(/\/+$/, "")),
   GRAPH_API_BASE_URL: optional.pipe(z.url().default("https://graph.microsoft.com/v1.0")).transform((v) => v.replace(/\/+$/, "")),
+  // Live pages (lib/live): "stream" holds a server-sent-events connection per open tab (with Postgres LISTEN/NOTIFY
+  // across instances); "poll" is for platforms that cannot hold a stream (serverless): pages ask every few seconds.
+  LIVE_UPDATES: optional.transform((v) => v?.toLowerCase()).pipe(z.enum(["stream", "poll", "off"], { error: "must be stream, poll or off" }).default("stream")),
   // Set by `next build`: configuration is checked when the server starts, not while building.
   NEXT_PHASE: optional,
 });

@@ -1,9 +1,12 @@
-// Signed-in area: top bar with the user's menu; every page below checks access itself as well.
+// Signed-in area: top bar with the user's menu, and the tab's live connection (LiveProvider); every page below
+// checks access itself as well.
 import Link from "next/link";
+import { LiveProvider } from "@/app/_components/live/live-provider";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { getActor } from "@/lib/auth/session";
 import { mailFailureCounts } from "@/lib/data/mail-log";
 import { pendingTodoCount } from "@/lib/data/todos";
+import { env } from "@/lib/env";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const actor = await getActor();
@@ -72,7 +75,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           </div>
         </div>
       </header>
-      <div className="flex-1">{children}</div>
+      <div className="flex-1">{actor ? <LiveProvider mode={env().LIVE_UPDATES}>{children}</LiveProvider> : children}</div>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 // The project's issues: Open / Closed / All tabs with counts, filters (labels, assignee, Service Desk, search),
 // sort and keyset pages, all in the URL.
 import type { Metadata } from "next";
+import { LiveRefresh } from "@/app/_components/live/live-refresh";
 import { ButtonLink, EmptyState, PageHeader } from "@/app/_components/ui";
 import { listIssueFilterOptions, listIssues } from "@/lib/data/issue-list";
 import { issueListInputFromSearchParams } from "@/lib/schemas";
@@ -27,7 +28,15 @@ export default async function IssuesPage({
 
   return (
     <>
-      <PageHeader title="Issues" actions={canCreate && <ButtonLink href={`${base}/new`}>New issue</ButtonLink>} />
+      <PageHeader
+        title="Issues"
+        actions={
+          <div className="flex items-center gap-4">
+            <LiveRefresh projectId={project.id} />
+            {canCreate && <ButtonLink href={`${base}/new`}>New issue</ButtonLink>}
+          </div>
+        }
+      />
       {list.invalid !== undefined ? (
         <InvalidListLink basePath={base} message={list.invalid} />
       ) : (

@@ -4,6 +4,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CopyButton } from "@/app/_components/copy-button";
+import { LiveRefresh } from "@/app/_components/live/live-refresh";
 import { Card, EmptyState, PageHeader } from "@/app/_components/ui";
 import { listIssueFilterOptions, listServiceDeskIssues } from "@/lib/data/issue-list";
 import { getServiceDesk, type ServiceDeskView } from "@/lib/data/service-desk";
@@ -42,11 +43,14 @@ export default async function ServiceDeskPage({
         title="Service Desk"
         description="Support requests that arrived by email. Public comments are emailed to the customer; internal notes never are."
         actions={
-          maintainer && (
-            <Link href={settingsHref} className="text-sm font-medium text-indigo-700 hover:underline">
-              Service Desk settings
-            </Link>
-          )
+          <div className="flex items-center gap-4">
+            <LiveRefresh projectId={project.id} />
+            {maintainer && (
+              <Link href={settingsHref} className="text-sm font-medium text-indigo-700 hover:underline">
+                Service Desk settings
+              </Link>
+            )}
+          </div>
         }
       />
       {!desk.enabled && list.page && list.page.counts.all > 0 && (

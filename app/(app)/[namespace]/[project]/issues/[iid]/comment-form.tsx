@@ -1,14 +1,16 @@
 "use client";
 // The composer: Write / Preview (rendered on the server exactly like the thread), public comment or internal
-// note (marked, never emailed), Ctrl/⌘+Enter submits, errors inline, the draft kept when saving fails.
+// note (marked, never emailed), Ctrl/⌘+Enter submits, errors inline, the draft kept when saving fails (and when
+// the page refreshes live). Writing tells the others on the issue "<name> is replying…".
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
-import { useId, useState, useTransition, type KeyboardEvent } from "react";
+import { useEffect, useId, useState, useTransition, type KeyboardEvent } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { applyResult } from "@/app/_components/action-form";
 import { Button, cx, FormError, inputClass } from "@/app/_components/ui";
 import { addNoteSchema } from "@/lib/schemas";
 import { addNoteAction } from "../../actions";
+import { useIssueLive } from "./issue-live";
 import { NoteBody } from "./note-body";
 import { previewMarkdownAction } from "./thread-actions";
 
@@ -37,6 +39,9 @@ export function CommentForm({ projectPath, iid, canInternal, customer }: Props) 
   });
   const { errors, isSubmitting } = form.formState;
   const internal = useWatch({ control: form.control, name: "internal" });
+  const draft = useWatch({ control: form.control, name: "body" });
+  const typing = useIssueLive()?.typing;
+  useEffect(() => typing?.(draft.trim() !== ""), [draft, typing]);
   const pending = isSubmitting || refreshing;
 
   const onSubmit = form.handleSubmit(

@@ -1,18 +1,22 @@
 // One issue: the thread (description, notes, system notes, the mail each came in with) on the left, the
 // sidebar (labels, assignees, participants) on the right, the composer and close/reopen. A long thread shows
-// its latest notes and a link to the whole of it (?notes=all).
+// its latest notes and a link to the whole of it (?notes=all). Live (issue-live.tsx): new notes and who else is
+// on the issue appear without a reload.
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
+import { LiveBadge } from "@/app/_components/live/live-refresh";
 import { Badge, cx, RelativeTime } from "@/app/_components/ui";
 import { orNotFound } from "@/lib/auth/page-access";
 import { getIssue } from "@/lib/data/issues";
+import { issuePresence } from "@/lib/data/presence";
 import { SUPPORT_BOT_ID } from "@/lib/service-desk/address";
 import { renderUserMarkdownMany } from "@/lib/service-desk/thread-html";
 import { projectFromParams, type ProjectParams } from "../../project-context";
 import { CommentForm } from "./comment-form";
 import { NoteBody } from "./note-body";
 import { NoteAnchor } from "./note-anchor";
+import { IssueLive, PresenceNotice } from "./issue-live";
 import { IssueSidebar } from "./sidebar";
 import { StateButton } from "./state-button";
 import { SystemNoteText } from "./system-note-text";
@@ -57,7 +61,10 @@ export default async function IssuePage({ params, searchParams }: { params: Para
   const iid = Number(rawIid);
   const showAll = (await searchParams).notes === "all";
   const { actor, project } = await projectFromParams(params);
-  const issue = await orNotFound(getIssue(actor, project.fullPath, iid, showAll ? {} : { latestNotes: LATEST_NOTES }));
+  const [issue, presence] = await Promise.all([
+    orNotFound(getIssue(actor, project.fullPath, iid, showAll ? {} : { latestNotes: LATEST_NOTES })),
+    issuePresence(actor, project.fullPath, iid).catch(() => []),
+  ]);
   const serviceDesk = issue.author.id === SUPPORT_BOT_ID;
 
   // Every text is rendered once (and cached across requests), all together: no per-note work below.
@@ -77,6 +84,7 @@ export default async function IssuePage({ params, searchParams }: { params: Para
 
   return (
     <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_17rem]">
+      <IssueLive projectId={project.id} projectPath={project.fullPath} iid={issue.iid} userId={actor!.id} initialPresence={presence}>
       <article className="min-w-0">
         <header className="mb-6 border-b border-slate-200 pb-4">
           <div className="mb-2 flex flex-wrap items-center gap-2">
@@ -126,9 +134,12 @@ export default async function IssuePage({ params, searchParams }: { params: Para
         </section>
 
         <section className="mt-8" aria-labelledby="activity-heading">
-          <h2 id="activity-heading" className="mb-3 text-sm font-semibold text-slate-900">
-            Activity
-          </h2>
+          <div className="mb-3 flex items-center justify-between gap-2">
+            <h2 id="activity-heading" className="text-sm font-semibold text-slate-900">
+              Activity
+            </h2>
+            <LiveBadge label="New replies appear live" />
+          </div>
           {issue.commentCount === 0 && (
             <p className="mb-3 text-sm text-slate-500">
               No comments yet.{serviceDesk && project.permissions["issue:comment"] ? " Your public reply is emailed to the customer." : ""}
@@ -154,7 +165,7 @@ export default async function IssuePage({ params, searchParams }: { params: Para
               </a>
             </p>
           )}
-          <ol className="space-y-3">
+          <ol className="space-y-3" data-thread>
             {issue.notes.map((note) =>
               note.system ? (
                 <li key={note.id} id={`note_${note.id}`} className="flex items-center gap-2 pl-3 text-sm text-slate-500">
@@ -169,6 +180,7 @@ export default async function IssuePage({ params, searchParams }: { params: Para
                 <li
                   key={note.id}
                   id={`note_${note.id}`}
+                  data-mine={note.author?.id === actor!.id || undefined}
                   className={cx("rounded-lg border", note.internal ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white")}
                 >
                   <div
@@ -196,7 +208,8 @@ export default async function IssuePage({ params, searchParams }: { params: Para
         </section>
 
         {project.permissions["issue:comment"] ? (
-          <section className="mt-6" aria-label="Reply">
+          <section className="mt-6 space-y-2" aria-label="Reply">
+            <PresenceNotice />
             <CommentForm
               projectPath={project.fullPath}
               iid={issue.iid}
@@ -208,6 +221,7 @@ export default async function IssuePage({ params, searchParams }: { params: Para
           <p className="mt-6 text-sm text-slate-500">Reporters and up can comment on issues.</p>
         )}
       </article>
+      </IssueLive>
 
       <div className="min-w-0">
         <Suspense fallback={<div className="h-40 animate-pulse rounded-lg bg-slate-100" aria-hidden />}>
