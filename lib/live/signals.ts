@@ -38,7 +38,8 @@ export function parseLiveSignal(payload: string | undefined | null): LiveSignal 
   const projectId = int(raw.p);
   const issueId = int(raw.i);
   const iid = int(raw.n);
-  const confidential = raw.c === true;
+  // Fails closed: anything but an explicit false is confidential (the triggers always send a boolean).
+  const confidential = raw.c !== false;
   switch (raw.t) {
     case "issue":
       return projectId !== null && issueId !== null && iid !== null ? { type: "issue", projectId, issueId, iid, confidential } : null;
