@@ -155,11 +155,17 @@ function devSecret(dataDir: string): string {
   return secret;
 }
 
-/** On Vercel, APP_URL defaults to the project's production domain, so a one-click deploy needs no URL typed in. */
+/**
+ * On Vercel, APP_URL defaults to the project's production domain, so a one-click deploy needs no URL typed in;
+ * and live pages poll, since a function cannot hold a stream for long, nor a pooled Neon connection LISTEN.
+ */
 function withPlatformDefaults(source: Record<string, string | undefined>): Record<string, string | undefined> {
   const vercelDomain = source.VERCEL_PROJECT_PRODUCTION_URL?.trim();
-  if (source.APP_URL?.trim() || !vercelDomain) return source;
-  return { ...source, APP_URL: `https://${vercelDomain}` };
+  return {
+    ...source,
+    ...(!source.APP_URL?.trim() && vercelDomain ? { APP_URL: `https://${vercelDomain}` } : {}),
+    ...(source.VERCEL && !source.LIVE_UPDATES?.trim() ? { LIVE_UPDATES: "poll" } : {}),
+  };
 }
 
 export function parseEnv(raw: Record<string, string | undefined>): Env {

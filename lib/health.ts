@@ -7,6 +7,8 @@ import { migrationsCurrent, type SqlConnection } from "@/lib/db/migrate";
 import { mailboxHealth, type MailboxHealth } from "@/lib/mail/mailbox/status";
 import { outboxBacklog, type OutboxBacklog } from "@/lib/mail/outbox";
 import { inboundBacklog, type InboundBacklog } from "@/lib/service-desk/intake-queries";
+import { env } from "@/lib/env";
+import { liveBusStatus } from "@/lib/live/bus";
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -32,6 +34,8 @@ export interface HealthReport {
   code_host_deliveries?: { received: number; stuck: number };
   /** Issue events not yet fanned out into team notifications, and those pending for over 10 minutes. */
   team_notifications?: { pending: number; stuck: number };
+  /** Live pages: LIVE_UPDATES, the streams this instance holds, and whether its listening connection is up (when it has streams). */
+  live?: { mode: string; streams: number; listening: boolean };
   /** Configured mailboxes (IMAP/Graph); `stale` = no successful poll for 3 intervals. Reported, not a 503. */
   mailboxes?: MailboxHealth[];
   error?: string;
@@ -53,6 +57,7 @@ export async function healthReport(): Promise<HealthReport> {
     inbound,
     code_host_deliveries: deliveries,
     team_notifications: events,
+    live: { mode: env().LIVE_UPDATES, ...liveBusStatus() },
     ...(mailboxes.length ? { mailboxes } : {}),
   };
 }

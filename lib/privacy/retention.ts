@@ -2,6 +2,7 @@
 // they are old and finished (INBOUND_RETENTION_DAYS, OUTBOUND_RETENTION_DAYS). Run by /api/cron/retention and the worker.
 import { db } from "@/lib/db/client";
 import { sql } from "@/lib/db/sql";
+import { purgeStalePresence } from "@/lib/data/presence";
 import { env } from "@/lib/env";
 import { headersSummary } from "./headers-summary";
 
@@ -119,5 +120,7 @@ export async function runRetention(options: RetentionOptions = {}) {
     if (purged < batchSize) break;
     if (batch === maxBatches - 1) more = true;
   }
-  return { inbound, outbound, deliveries, more };
+  // Presence rows a closed tab never marked "left": they say nothing after their minute, and would pile up.
+  const presence = await purgeStalePresence(now);
+  return { inbound, outbound, deliveries, presence, more };
 }

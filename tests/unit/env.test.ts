@@ -84,6 +84,14 @@ describe("parseEnv in production", () => {
     expect(parseEnv({ ...READY, VERCEL_PROJECT_PRODUCTION_URL: "desk-acme.vercel.app" }).APP_URL).toBe("https://desk.example.com");
   });
 
+  it("live pages stream by default, poll on Vercel unless told otherwise, and refuse an unknown mode", () => {
+    expect(parseEnv(READY).LIVE_UPDATES).toBe("stream");
+    expect(parseEnv({ ...READY, VERCEL: "1" }).LIVE_UPDATES).toBe("poll");
+    expect(parseEnv({ ...READY, VERCEL: "1", LIVE_UPDATES: "stream" }).LIVE_UPDATES).toBe("stream");
+    expect(parseEnv({ ...READY, LIVE_UPDATES: "OFF" }).LIVE_UPDATES).toBe("off");
+    expect(() => parseEnv({ ...READY, LIVE_UPDATES: "websocket" })).toThrow(/LIVE_UPDATES must be stream, poll or off/);
+  });
+
   it("lets db:migrate run with only the database settings (a deploy's build step)", () => {
     expect(databaseEnv({ ...PROD, DATABASE_URL: PG })).toEqual({ DATABASE_URL: PG, PGLITE_DATA_DIR: ".data/pglite" });
     expect(() => databaseEnv({ DATABASE_URL: "mysql://x/y" })).toThrow(ConfigError);
