@@ -4,6 +4,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { DEFAULT_LEVELS, NOTIFICATION_LEVELS, type DefaultLevel, type NotificationLevel } from "@/lib/notifications/levels";
+import { issueMailStanding, type IssueMailStanding } from "@/lib/notifications/recipients";
 import { loadProjectAccess } from "./access";
 import { requireVisibleIssue } from "./issues";
 
@@ -58,11 +59,30 @@ export async function setProjectNotificationLevel(actor: Actor | null, projectPa
   return level as NotificationLevel;
 }
 
-/** Whether the actor hears about this issue's activity by their own choice: subscribed, unsubscribed or not chosen. */
-export async function getIssueSubscription(actor: Actor | null, projectPath: string, iid: number): Promise<boolean | null> {
-  const issue = await requireVisibleIssue(signedIn(actor), projectPath, iid, "issue:read");
-  const row = await db().issueSubscription.findUnique({ where: { issueId_userId: { issueId: issue.id, userId: actor!.id } }, select: { subscribed: true } });
-  return row?.subscribed ?? null;
+/**
+ * Whether the actor hears of this issue's replies and comments, and why: their choice, or else what their level
+ * and their part in the issue (assigned, commented, author) make of it — the same rule as the fan-out.
+ */
+export async function getIssueSubscription(actor: Actor | null, projectPath: string, iid: number): Promise<IssueMailStanding> {
+  const me = signedIn(actor);
+  const issue = await requireVisibleIssue(me, projectPath, iid, "issue:read");
+  const [user, setting, choice, assigned, commented, authored] = await Promise.all([
+    db().user.findUnique({ where: { id: me.id }, select: { notificationLevel: true } }),
+    db().projectNotificationSetting.findUnique({ where: { userId_projectId: { userId: me.id, projectId: issue.project.id } }, select: { level: true } }),
+    db().issueSubscription.findUnique({ where: { issueId_userId: { issueId: issue.id, userId: me.id } }, select: { subscribed: true } }),
+    db().issueAssignee.count({ where: { issueId: issue.id, userId: me.id } }),
+    db().note.count({ where: { issueId: issue.id, authorId: me.id, system: false } }),
+    db().issue.count({ where: { id: issue.id, authorId: me.id } }),
+  ]);
+  return issueMailStanding(
+    { userId: me.id, projectLevel: setting?.level ?? null, userLevel: user?.notificationLevel ?? "participating" },
+    {
+      assignees: new Set(assigned ? [me.id] : []),
+      commenters: new Set(commented ? [me.id] : []),
+      subscriptions: new Map(choice ? [[me.id, choice.subscribed]] : []),
+      authorId: authored ? me.id : null,
+    },
+  );
 }
 
 export async function setIssueSubscription(actor: Actor | null, projectPath: string, iid: number, subscribed: boolean): Promise<boolean> {

@@ -17,6 +17,23 @@ export const LIVE_STREAM_HEADERS = {
   connection: "keep-alive",
 };
 
+/** Streams one user may hold in one process: a tab each, and room for many tabs; more is a loop or abuse. */
+export const MAX_STREAMS_PER_USER = 24;
+
+const globalForStreams = globalThis as unknown as { __serviceDeskLiveStreams?: Map<string, number> };
+const openStreams = () => (globalForStreams.__serviceDeskLiveStreams ??= new Map());
+
+/** How many streams `userId` holds open in this process. */
+export function liveStreamsOf(userId: string): number {
+  return openStreams().get(userId) ?? 0;
+}
+
+function countStream(userId: string, delta: 1 | -1): void {
+  const next = liveStreamsOf(userId) + delta;
+  if (next > 0) openStreams().set(userId, next);
+  else openStreams().delete(userId);
+}
+
 export interface LiveStreamOptions {
   /** Ends the stream (the request's signal: the tab closed). */
   signal: AbortSignal;
@@ -31,6 +48,12 @@ export function liveStream(actor: Actor, options: LiveStreamOptions): ReadableSt
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let sequence = 0;
   let closed = false;
+  countStream(actor.id, 1);
+  const release = () => {
+    if (closed) return;
+    closed = true;
+    countStream(actor.id, -1);
+  };
 
   const refreshViewer = async () => {
     viewer = await liveViewer(actor);
@@ -41,7 +64,7 @@ export function liveStream(actor: Actor, options: LiveStreamOptions): ReadableSt
     async start(controller) {
       const close = () => {
         if (closed) return;
-        closed = true;
+        release();
         unsubscribe?.();
         if (heartbeat) clearInterval(heartbeat);
         try {
@@ -77,7 +100,7 @@ export function liveStream(actor: Actor, options: LiveStreamOptions): ReadableSt
       heartbeat.unref?.();
     },
     cancel() {
-      closed = true;
+      release();
       unsubscribe?.();
       if (heartbeat) clearInterval(heartbeat);
     },

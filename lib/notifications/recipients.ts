@@ -42,6 +42,31 @@ function canRead(member: Member, facts: RecipientFacts): boolean {
   return atLeast(member.role, "GUEST");
 }
 
+/** Why a member hears, or does not hear, of replies and comments on one issue (the sidebar's switch shows it). */
+export type IssueMailStanding =
+  | { subscribed: true; why: "assigned" | "subscribed" | "participating" | "watching" }
+  | { subscribed: false; why: "unsubscribed" | "mention" | "disabled" | "not_participating" };
+
+/**
+ * The rule notificationRecipients applies to a customer reply or a colleague's comment, for one member: the most
+ * specific reason wins (the mail says why it came); an explicit "unsubscribed" beats participation and watching.
+ */
+export function issueMailStanding(
+  member: Pick<Member, "userId" | "projectLevel" | "userLevel">,
+  facts: Pick<RecipientFacts, "assignees" | "commenters" | "subscriptions" | "authorId">,
+): IssueMailStanding {
+  const level = effectiveLevel(member.projectLevel, member.userLevel);
+  if (level === "disabled") return { subscribed: false, why: "disabled" };
+  if (level === "mention") return { subscribed: false, why: "mention" };
+  const choice = facts.subscriptions.get(member.userId);
+  if (choice === false) return { subscribed: false, why: "unsubscribed" };
+  if (facts.assignees.has(member.userId)) return { subscribed: true, why: "assigned" };
+  if (choice === true) return { subscribed: true, why: "subscribed" };
+  if (facts.commenters.has(member.userId) || facts.authorId === member.userId) return { subscribed: true, why: "participating" };
+  if (level === "watch") return { subscribed: true, why: "watching" };
+  return { subscribed: false, why: "not_participating" };
+}
+
 /** Who gets a mail for this event, with why (the mail says it), at most once each. */
 export function notificationRecipients(facts: RecipientFacts): Recipient[] {
   const out = new Map<string, Reason>();
@@ -62,20 +87,13 @@ export function notificationRecipients(facts: RecipientFacts): Recipient[] {
       if (newlyAssigned.has(member.userId) && level !== "mention") out.set(member.userId, "assigned");
       continue;
     }
-    if (level === "mention" || choice === false) continue;
-    // The most specific reason wins: the mail says why it came.
-    const taking =
-      facts.kind === "new_request"
-        ? undefined
-        : facts.assignees.has(member.userId)
-          ? "assigned"
-          : choice === true
-            ? "subscribed"
-            : facts.commenters.has(member.userId) || facts.authorId === member.userId
-              ? "participating"
-              : undefined;
-    if (taking) out.set(member.userId, taking);
-    else if (level === "watch") out.set(member.userId, "watching");
+    // A new request has no participants yet: watchers only.
+    if (facts.kind === "new_request") {
+      if (level === "watch" && choice !== false) out.set(member.userId, "watching");
+      continue;
+    }
+    const standing = issueMailStanding(member, facts);
+    if (standing.subscribed) out.set(member.userId, standing.why);
   }
   return [...out].map(([userId, reason]) => ({ userId, reason }));
 }

@@ -121,20 +121,21 @@ test("an @mention reaches the teammate as a To-Do and a team mail; commenting, l
   await expect(levels.getByRole("radio", { name: /^Watch/ })).toBeChecked();
   await expect(levels.getByRole("radio", { name: /^Participating/ })).not.toBeChecked();
 
-  // The issue's switch: Bob never chose, so it starts off; on, off and on again, kept after a reload.
+  // The issue's switch: Bob never chose, but he commented on the issue, so he hears of it and it says why; off,
+  // on (now his own choice) and kept after a reload.
   await bob.goto(`${projectUrl}/issues/1`);
   const details = bob.getByRole("complementary", { name: "Issue details" });
   const toggle = details.getByRole("button", { name: "Subscribe to this issue" });
-  await expect(toggle).toHaveAttribute("aria-pressed", "false");
-  await toggle.click();
   await expect(toggle).toHaveAttribute("aria-pressed", "true");
   await expect(details.getByText("Subscribed", { exact: true })).toBeVisible();
+  await expect(details.getByText("You get mail about replies and comments: you took part in this issue.")).toBeVisible();
   await toggle.click();
   await expect(toggle).toHaveAttribute("aria-pressed", "false");
   await expect(details.getByText("Not subscribed", { exact: true })).toBeVisible();
   await expect(details.getByText("No mail about this issue unless you are @mentioned or assigned.")).toBeVisible();
   await toggle.click();
   await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await expect(details.getByText("You get mail about replies and comments: you subscribed.")).toBeVisible();
   await bob.reload();
   await expect(toggle).toHaveAttribute("aria-pressed", "true");
   await expect(details.getByText("Subscribed", { exact: true })).toBeVisible();

@@ -10,10 +10,10 @@ import { fanOutEvents } from "@/lib/notifications/fan-out";
 import { createIssue, setIssueState } from "@/lib/data/issues";
 import { liveChangesSince } from "@/lib/data/live-changes";
 import { addNote } from "@/lib/data/notes";
-import { issuePresence, setIssuePresence } from "@/lib/data/presence";
+import { issuePresence, purgeStalePresence, setIssuePresence } from "@/lib/data/presence";
 import { liveBusStatus, subscribeLive } from "@/lib/live/bus";
 import type { LiveSignal } from "@/lib/live/signals";
-import { liveStream } from "@/lib/live/stream";
+import { liveStream, liveStreamsOf } from "@/lib/live/stream";
 import { backend, makeProjectWithMembers, outcome, sleep, type ProjectFixture } from "./helpers";
 
 /** Collects the bus's signals; `next` waits for the first matching one after the call. */
@@ -175,9 +175,12 @@ describe("a viewer's stream", () => {
     const reading = readEvents(stream, () => false, 2_000);
     await sleep(300);
     expect(liveBusStatus().streams).toBe(before + 1);
+    // Counted per user, for the route's cap on streams one user may hold.
+    expect(liveStreamsOf(p.actors.owner.id)).toBe(1);
     controller.abort();
     await reading;
     expect(liveBusStatus().streams).toBe(before);
+    expect(liveStreamsOf(p.actors.owner.id)).toBe(0);
   });
 });
 
@@ -203,6 +206,13 @@ describe("presence", () => {
     // A heartbeat that stopped: gone after its time.
     const later = new Date(Date.now() + 60_000);
     expect(await issuePresence(p.actors.owner, p.fullPath, open.iid, later)).toEqual([]);
+    // Rows a closed tab left behind are dropped by the retention sweep a day later, not before.
+    const rows = () => db().issuePresence.count({ where: { issue: { projectId: p.projectId, iid: open.iid } } });
+    expect(await rows()).toBe(2);
+    await purgeStalePresence(new Date(Date.now() + 3_600_000));
+    expect(await rows()).toBe(2);
+    await purgeStalePresence(new Date(Date.now() + 2 * 86_400_000));
+    expect(await rows()).toBe(0);
   });
 });
 

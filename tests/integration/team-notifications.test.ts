@@ -9,7 +9,7 @@ import { setIssueAssignees } from "@/lib/data/assignees";
 import { createIssue, setIssueState } from "@/lib/data/issues";
 import { addMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
-import { setGlobalNotificationLevel, setIssueSubscription, setProjectNotificationLevel } from "@/lib/data/notification-settings";
+import { getIssueSubscription, setGlobalNotificationLevel, setIssueSubscription, setProjectNotificationLevel } from "@/lib/data/notification-settings";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
 import { fanOutEvent, fanOutEvents } from "@/lib/notifications/fan-out";
@@ -426,6 +426,47 @@ describe("customer replies relayed to the other customers", () => {
     const notes = await db().note.findMany({ where: { issueId: issue.id, system: true, body: { startsWith: "held mail" } } });
     expect(notes.length).toBeGreaterThan(0);
     expect(notes.every((n) => n.internal)).toBe(true);
+  });
+});
+
+describe("the issue's subscription switch", () => {
+  it("says whether the member hears of replies and comments, and why, by the fan-out's own rule", async () => {
+    const { owner, project, fullPath } = await serviceDeskProject("tns");
+    const { issue } = await newRequest(project, "sam@customer.example");
+    const standing = async (m: Member) => getIssueSubscription(m, fullPath, issue.iid);
+    const quiet = await join(owner, fullPath, "quiet", "REPORTER");
+    const watcher = await join(owner, fullPath, "watcher", "REPORTER");
+    const mention = await join(owner, fullPath, "mention", "REPORTER");
+    const assignee = await join(owner, fullPath, "assignee", "DEVELOPER");
+    const commenter = await join(owner, fullPath, "commenter", "REPORTER");
+    await setProjectNotificationLevel(watcher, fullPath, "watch");
+    await setProjectNotificationLevel(mention, fullPath, "mention");
+    await setIssueAssignees(owner, fullPath, issue.iid, [assignee.id]);
+    await addNote(commenter, fullPath, issue.iid, { body: "Seen it.", internal: true });
+
+    expect(await standing(quiet)).toEqual({ subscribed: false, why: "not_participating" });
+    expect(await standing(watcher)).toEqual({ subscribed: true, why: "watching" });
+    expect(await standing(mention)).toEqual({ subscribed: false, why: "mention" });
+    expect(await standing(assignee)).toEqual({ subscribed: true, why: "assigned" });
+    expect(await standing(commenter)).toEqual({ subscribed: true, why: "participating" });
+    await setIssueSubscription(quiet, fullPath, issue.iid, true);
+    expect(await standing(quiet)).toEqual({ subscribed: true, why: "subscribed" });
+    await setIssueSubscription(watcher, fullPath, issue.iid, false);
+    expect(await standing(watcher)).toEqual({ subscribed: false, why: "unsubscribed" });
+    // A Guest cannot see the confidential Service Desk issue at all.
+    const guest = await join(owner, fullPath, "guest", "GUEST");
+    await expect(standing(guest)).rejects.toMatchObject({ code: "not_found" });
+
+    // And the fan-out agrees: a customer reply mails exactly those the switch shows as subscribed.
+    const thankYou = await db().outboundEmail.findFirstOrThrow({ where: { issueId: issue.id, kind: "thank_you" } });
+    const before = new Set((await teamMails(issue.id)).map((m) => m.id));
+    const reply = await replyTo(thankYou, "sam@customer.example", "Still broken.");
+    await fanOutEvents({ ids: reply.eventIds! });
+    const got = (await teamMails(issue.id)).filter((m) => !before.has(m.id)).map((m) => m.to);
+    const team = [quiet, watcher, mention, assignee, commenter];
+    const shown = [];
+    for (const m of team) if ((await standing(m)).subscribed) shown.push(m.email);
+    expect(got.filter((to) => team.some((m) => m.email === to)).sort()).toEqual(shown.sort());
   });
 });
 

@@ -15,7 +15,7 @@ export async function IssueSidebar({ projectPath, iid }: { projectPath: string; 
   const actor = await getActor();
   const data = await orNotFound(getIssueSidebar(actor, projectPath, iid));
   const { permissions } = data;
-  const [changes, repositories, subscribed] = await Promise.all([
+  const [changes, repositories, standing] = await Promise.all([
     orNotFound(listLinkedChanges(actor, projectPath, iid)),
     // Below Reporter there is nothing to link with (and the list of repositories is not theirs to see).
     linkableRepositories(actor, projectPath).catch(() => []),
@@ -23,7 +23,7 @@ export async function IssueSidebar({ projectPath, iid }: { projectPath: string; 
   ]);
   return (
     <aside aria-label="Issue details" className="divide-y divide-slate-200 text-sm">
-      <SubscriptionToggle projectPath={data.projectPath} iid={data.iid} subscribed={subscribed} />
+      <SubscriptionToggle projectPath={data.projectPath} iid={data.iid} standing={standing} />
       <SidebarAssignees
         projectPath={data.projectPath}
         iid={data.iid}

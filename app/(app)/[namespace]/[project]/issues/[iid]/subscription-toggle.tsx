@@ -5,18 +5,30 @@ import { cx } from "@/app/_components/ui";
 import { useAction } from "@/app/_components/use-action";
 import { setIssueSubscriptionAction } from "./subscription-actions";
 
-/** `subscribed`: the member's own choice, null when they never made one (their notification level decides). */
-export function SubscriptionToggle({ projectPath, iid, subscribed }: { projectPath: string; iid: number; subscribed: boolean | null }) {
+type Standing = { subscribed: boolean; why: "assigned" | "subscribed" | "participating" | "watching" | "unsubscribed" | "mention" | "disabled" | "not_participating" };
+
+const HINTS: Record<Standing["why"], string> = {
+  assigned: "You get mail about replies and comments: you are assigned.",
+  subscribed: "You get mail about replies and comments: you subscribed.",
+  participating: "You get mail about replies and comments: you took part in this issue.",
+  watching: "You get mail about replies and comments: you watch this project.",
+  unsubscribed: "No mail about this issue unless you are @mentioned or assigned.",
+  not_participating: "Subscribe to get mail about replies and comments on this issue.",
+  mention: "Your level for this project is On mention: only @mentions reach you. Change it under the project's name.",
+  disabled: "Notification mail is off for this project. Change your level under the project's name.",
+};
+
+/**
+ * `standing`: whether the member hears of this issue's replies and comments and why (their choice, or their level
+ * and part in the issue). Off → an explicit unsubscribe; on → an explicit subscribe. A level that mails nothing
+ * about issues (On mention, Disabled) cannot be overridden here: the switch says where to change it.
+ */
+export function SubscriptionToggle({ projectPath, iid, standing }: { projectPath: string; iid: number; standing: Standing }) {
   const id = useId();
   const { pending, error, run } = useAction();
-  const on = subscribed === true;
-  const hint = pending
-    ? "Saving…"
-    : on
-      ? "You get mail about comments and replies on this issue."
-      : subscribed === false
-        ? "No mail about this issue unless you are @mentioned or assigned."
-        : "Mail about this issue follows your notification level.";
+  const on = standing.subscribed;
+  const locked = standing.why === "mention" || standing.why === "disabled";
+  const hint = pending ? "Saving…" : HINTS[standing.why];
   return (
     <section aria-labelledby={`${id}-heading`} className="py-4">
       <h2 id={`${id}-heading`} className="text-sm font-semibold text-slate-900">
@@ -32,7 +44,7 @@ export function SubscriptionToggle({ projectPath, iid, subscribed }: { projectPa
           aria-label="Subscribe to this issue"
           aria-describedby={`${id}-hint`}
           aria-busy={pending || undefined}
-          disabled={pending}
+          disabled={pending || locked}
           onClick={() => run(() => setIssueSubscriptionAction({ projectPath, iid, subscribed: !on }))}
           className={cx(
             "relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors",
