@@ -255,6 +255,8 @@ async function watchersPart({ n, lines, details, fixtures, broken }: Context, ap
     lines.push(
       ratioLine("watchers", `Intake p50, ${n.watchers} watchers vs none (mails queued)`, a.p50Ms, b.p50Ms, " ms", 1.2, null),
       { part: "watchers", measure: "Intake emails/s, watchers vs none, queued (info)", value: fmt(a.perSecond, "/s"), reference: fmt(b.perSecond, "/s"), ratio: a.perSecond / b.perSecond, budget: "—", pass: true },
+      // The fan-out yields to the webhook answers and runs one event at a time: how long the team waits for its mail.
+      { part: "watchers", measure: "Team mails queued after each round (info)", value: String(Number(mails.n)), reference: `${round(fanOutMs / 1000 / n.watchRounds, 1)} s per round of ${n.watchPerRound}`, ratio: null, budget: "—", pass: true },
     );
   else
     lines.push(

@@ -12,7 +12,12 @@ export type CrashPoint =
   // Code-host deliveries (lib/code-hosts): stored, one issue's change committed, outcome recorded.
   | "delivery-after-store"
   | "delivery-after-change"
-  | "delivery-before-answer";
+  | "delivery-before-answer"
+  // Team notifications (lib/notifications/fan-out.ts): queued but not taken, the relay to the other customers
+  // committed, the team's mails and To-Dos committed.
+  | "fanout-queued"
+  | "fanout-after-relay"
+  | "fanout-after-write";
 
 const reached = new Map<string, number>();
 

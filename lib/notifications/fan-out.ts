@@ -3,11 +3,13 @@
 // written in one transaction that holds only while this fan-out's claim is the last: a crash or a second
 // runner can never send twice or lose it. A customer's reply is also relayed to the issue's other email
 // participants, once (relayCustomerReply). Runs right after the response (notifySoon) and from the sweepers.
-import { inBackground, throttledSweep } from "@/lib/background";
+import { afterAnswers, inBackground, throttledSweep } from "@/lib/background";
 import { randomUUID } from "node:crypto";
 import { claimIssueEvent, duePendingEvents, loadEventFacts, retryIssueEventLater, type EventFacts } from "@/lib/data/issue-events";
 import { db } from "@/lib/db/client";
 import { sql } from "@/lib/db/sql";
+import { env } from "@/lib/env";
+import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { outboxRow } from "@/lib/mail/outbox";
 import { newReplyKey, replyAddress } from "@/lib/service-desk/address";
@@ -16,7 +18,9 @@ import { addressedUsernames, mentionedUsernames } from "./mentions";
 import { notificationRecipients, todosFor, type RecipientFacts } from "./recipients";
 import { prepareTeamMail, teamNotificationMail } from "./team-mail";
 
-const LEASE_SECONDS = 60;
+// How long a fan-out holds its event before it is presumed dead and taken again: a minute, or the shorter lease
+// the deployment gives stored mail (INBOUND_LEASE_SECONDS; the crash tests set 2 s).
+const leaseSeconds = () => Math.min(60, env().INBOUND_LEASE_SECONDS);
 
 type OutboxRow = ReturnType<typeof outboxRow> & { id: string; replyKey: string; userId: string };
 
@@ -109,7 +113,7 @@ async function relayCustomerReply(facts: EventFacts): Promise<string[]> {
   if (!pending || pending.relayedAt) return [];
   const author = { email: note.externalAuthor, username: note.externalAuthor, name: null };
   const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { author, yieldBetween: true });
-  return db().$transaction(async (tx) => {
+  const ids = await db().$transaction(async (tx) => {
     const claimed = await tx.issueEvent.updateMany({ where: { id: event.id, relayedAt: null }, data: { relayedAt: new Date() } });
     if (claimed.count !== 1 || !prepared.mails.length) return [];
     // Someone may have unsubscribed while the mails were rendered.
@@ -118,6 +122,8 @@ async function relayCustomerReply(facts: EventFacts): Promise<string[]> {
     );
     return queuePreparedParticipantMails(tx, { ...prepared, mails: prepared.mails.filter((m) => still.has(m.recipient)) });
   });
+  if (ids.length) crashPoint("fanout-after-relay");
+  return ids;
 }
 
 export interface FanOutResult {
@@ -128,7 +134,7 @@ export interface FanOutResult {
 
 /** Fans out one event if it is still pending and free; null when someone else has it (or had it). */
 export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutResult | null> {
-  const attempts = await claimIssueEvent(id, LEASE_SECONDS, now);
+  const attempts = await claimIssueEvent(id, leaseSeconds(), now);
   if (attempts === null) return null;
   try {
     const facts = await loadEventFacts(id);
@@ -149,6 +155,7 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
     }
     const todos = todosFor(decided);
     if (!(await writeFanOut(id, attempts, facts, mails, todos))) return relayed.length ? { mails: 0, todos: 0, outboxIds: relayed } : null;
+    crashPoint("fanout-after-write");
     return { mails: mails.length, todos: todos.length, outboxIds: [...relayed, ...mails.map((m) => m.id)] };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -178,14 +185,49 @@ export async function fanOutEvents(options: { ids?: readonly string[]; limit?: n
   return result;
 }
 
-/** Fans out freshly recorded events right after the response, then sends their mail; never throws. */
+// Fan-outs waiting in this process, taken one at a time: 200 watchers make a fan-out a few hundred milliseconds of
+// work, and forty of them at once would fight the requests for the event loop and the database.
+const queued: { id: string; done: () => void }[] = [];
+let draining = false;
+/** How long a fan-out waits for the webhook requests being answered before it runs anyway. */
+export const FAN_OUT_DEFER_MS = 5_000;
+
+async function drainQueue(): Promise<void> {
+  draining = true;
+  try {
+    while (queued.length) {
+      // SendGrid waits for the webhooks' answers; the team's mail can wait a moment (never more than FAN_OUT_DEFER_MS).
+      await afterAnswers(FAN_OUT_DEFER_MS);
+      const item = queued.shift()!;
+      crashPoint("fanout-queued");
+      try {
+        deliverSoon((await fanOutEvents({ ids: [item.id] })).outboxIds);
+      } catch (error) {
+        console.error("team notifications after the response failed (the sweeper retries):", error);
+      } finally {
+        item.done();
+      }
+    }
+  } finally {
+    draining = false;
+  }
+}
+
+/**
+ * Fans out freshly recorded events after the response, then sends their mail; never throws. The events are
+ * stored already: this queue only makes them quick. A process that dies with events in it leaves them pending
+ * for the sweepers, and a sweeper that takes one first makes the queue's attempt a no-op (the claim).
+ */
 export function notifySoon(ids: readonly string[] | undefined): void {
   if (!ids?.length) return;
+  let left = ids.length;
+  // The request's after() holds until its own events are out (a serverless function stays alive for them).
   inBackground(
-    fanOutEvents({ ids })
-      .then((result) => deliverSoon(result.outboxIds))
-      .catch((error: unknown) => console.error("team notifications after the response failed (the sweeper retries):", error)),
+    new Promise<void>((resolve) => {
+      for (const id of ids) queued.push({ id, done: () => --left === 0 && resolve() });
+    }),
   );
+  if (!draining) void drainQueue();
 }
 
 /** Fans out events an earlier request left pending (it died, or fan-out failed), at most every 10 s a process. */

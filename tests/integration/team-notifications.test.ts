@@ -12,11 +12,12 @@ import { addNote } from "@/lib/data/notes";
 import { getIssueSubscription, setGlobalNotificationLevel, setIssueSubscription, setProjectNotificationLevel } from "@/lib/data/notification-settings";
 import { createProject } from "@/lib/data/projects";
 import { setServiceDeskEnabled } from "@/lib/data/service-desk";
-import { fanOutEvent, fanOutEvents } from "@/lib/notifications/fan-out";
+import { answering } from "@/lib/background";
+import { fanOutEvent, fanOutEvents, notifySoon } from "@/lib/notifications/fan-out";
 import { readTeamUnsubscribeToken } from "@/lib/notifications/unsubscribe-token";
 import { projectKey } from "@/lib/service-desk/address";
 import { deliver, eml, newMessageId } from "../support/mail";
-import { makeUser, uid, uniqueProjectPath } from "./helpers";
+import { makeUser, sleep, uid, uniqueProjectPath } from "./helpers";
 
 type Headers = Record<string, string>;
 type Level = "watch" | "participating" | "mention" | "disabled" | "global" | "globalwatch";
@@ -256,6 +257,32 @@ describe("fan-out idempotency", () => {
     expect([one, two].filter((r) => r !== null).length + batch.events).toBe(1);
     expect((await teamMails(issue.id)).map((m) => m.to)).toEqual([watcher.email]);
     expect(await db().todo.count({ where: { issueId: issue.id } })).toBe(1);
+  });
+});
+
+describe("notifySoon", () => {
+  it("fans out after the webhook answers that are in progress, one event at a time, each once", async () => {
+    const { owner, fullPath } = await serviceDeskProject("tnq");
+    const watcher = await join(owner, fullPath, "watcher", "DEVELOPER");
+    await setProjectNotificationLevel(watcher, fullPath, "watch");
+    const issue = await createIssue(owner, fullPath, { title: "Queued", confidential: false });
+    const ids: string[] = [];
+    for (const body of ["one", "two", "three"]) ids.push(...(await addNote(owner, fullPath, issue.iid, { body })).eventIds);
+    const pending = () => db().issueEvent.count({ where: { id: { in: ids }, status: "pending" } });
+
+    // A webhook request still being answered: the team's mail waits for it.
+    let answer!: () => void;
+    const request = answering(() => new Promise<void>((resolve) => (answer = resolve)));
+    notifySoon(ids);
+    // The same events again (a retried request): still one mail each.
+    notifySoon(ids);
+    await sleep(500);
+    expect(await pending()).toBe(3);
+    answer();
+    await request;
+    for (let i = 0; i < 100 && (await pending()) > 0; i++) await sleep(100);
+    expect(await pending()).toBe(0);
+    expect((await teamMails(issue.id)).map((m) => m.to)).toEqual([watcher.email, watcher.email, watcher.email]);
   });
 });
 

@@ -2,6 +2,7 @@
 // with the outcome. Only a failure to store answers 5xx (SendGrid retries those; it drops mail on 4xx).
 // After the answer, stored mail that an earlier request left unfinished is swept up (recoverSoon).
 import { NextResponse } from "next/server";
+import { answering } from "@/lib/background";
 import { crashPoint } from "@/lib/fault-injection";
 import { deliverSoon } from "@/lib/mail/deliver-soon";
 import { readCappedBody } from "@/lib/read-capped-body";
@@ -16,7 +17,10 @@ export const maxDuration = 60;
 const tooLarge = () =>
   NextResponse.json({ status: "rejected", reason: `Mail over ${MAX_INBOUND_BYTES / 1048576} MB.` }, { status: 413 });
 
-export async function POST(request: Request) {
+// Counted as being answered: the team's notifications (fan-out) wait until the answers are out (lib/background.ts).
+export const POST = (request: Request) => answering(() => receive(request));
+
+async function receive(request: Request) {
   const body = await readCappedBody(request, MAX_INBOUND_BYTES);
   if (!body) return tooLarge();
 
