@@ -31,7 +31,10 @@ export function sessionRoute<P = Record<string, never>>(handler: (context: Sessi
 export async function jsonBody(request: Request, maxBytes = 4096): Promise<Record<string, unknown>> {
   if (!(request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json"))
     throw new AppError("bad_request", "Send JSON (Content-Type: application/json).");
-  const text = await request.text();
+  // A page that closes sends its last heartbeat as it goes: a body cut off mid-way is a bad request, not a 500.
+  const text = await request.text().catch(() => {
+    throw new AppError("bad_request", "The request was cut off.");
+  });
   if (text.length > maxBytes) throw new AppError("bad_request", "The request is too large.");
   try {
     const value = JSON.parse(text) as unknown;
