@@ -48,9 +48,14 @@ export async function claimIssueEvent(id: string, leaseSeconds: number, now = ne
   return claimed.count === 1 ? row.attempts + 1 : null;
 }
 
-export async function duePendingEvents(now: Date, limit: number): Promise<string[]> {
+/** Pending events free to take, oldest first; `minAgeMs` leaves out those recorded more recently (another queue's). */
+export async function duePendingEvents(now: Date, limit: number, minAgeMs = 0): Promise<string[]> {
   const rows = await db().issueEvent.findMany({
-    where: { status: "pending", OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+    where: {
+      status: "pending",
+      OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+      ...(minAgeMs > 0 ? { createdAt: { lt: new Date(now.getTime() - minAgeMs) } } : {}),
+    },
     orderBy: { createdAt: "asc" },
     take: limit,
     select: { id: true },

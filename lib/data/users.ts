@@ -120,3 +120,10 @@ export async function findActorByEmail(email: string): Promise<Actor | null> {
 export async function findActorById(id: string): Promise<Actor | null> {
   return db().user.findFirst({ where: { id, isBot: false }, select: actorSelect });
 }
+
+/** The user of a database session while it lasts (not signed out, not expired), for long-lived requests. */
+export async function findActorBySessionToken(sessionToken: string, now = new Date()): Promise<Actor | null> {
+  const session = await db().session.findUnique({ where: { sessionToken }, select: { expires: true, userId: true } });
+  if (!session || session.expires <= now) return null;
+  return findActorById(session.userId);
+}

@@ -37,6 +37,9 @@ function dispatch(signal: LiveSignal | null): void {
 }
 
 const MAX_RECONNECT_MS = 30_000;
+// A connection that a NAT or proxy dropped silently sends no error: a ping finds out, within a minute.
+const PING_MS = 30_000;
+const PING_TIMEOUT_MS = 10_000;
 
 /**
  * Postgres: a connection of its own (LISTEN holds a session, so it cannot come from the pool), reconnected with
@@ -49,11 +52,13 @@ function listenOnPostgres(url: string): Promise<void> {
   let everConnected = false;
   return new Promise<void>((resolveFirst) => {
     const connect = () => {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: url, keepAlive: true });
       let gone = false;
+      let ping: ReturnType<typeof setInterval> | undefined;
       const lost = (why: string) => {
         if (gone) return;
         gone = true;
+        if (ping) clearInterval(ping);
         state.listening = false;
         console.error(`live updates: listening connection lost (${why}); reconnecting in ${delay} ms`);
         client.end().catch(() => undefined);
@@ -73,6 +78,17 @@ function listenOnPostgres(url: string): Promise<void> {
         .then(() => {
           state.listening = true;
           delay = 500;
+          ping = setInterval(() => {
+            const timeout = setTimeout(() => lost("no answer to a ping"), PING_TIMEOUT_MS);
+            client
+              .query("SELECT 1")
+              .then(() => clearTimeout(timeout))
+              .catch((error: Error) => {
+                clearTimeout(timeout);
+                lost(error.message);
+              });
+          }, PING_MS);
+          ping.unref();
           if (everConnected) dispatch({ type: "resync" });
           everConnected = true;
           resolveFirst();

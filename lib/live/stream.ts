@@ -1,6 +1,6 @@
 // One browser tab's live stream (server-sent events): the bus's signals this viewer may hear of, a heartbeat that
-// keeps proxies from closing an idle connection, and the viewer's roles re-read now and then so that someone
-// removed from a project stops hearing of it.
+// keeps proxies from closing an idle connection, and the viewer re-read every 30 s: someone removed from a project
+// stops hearing of it, and a stream whose session ended (signed out) closes.
 import type { Actor } from "@/lib/auth/actor";
 import { liveViewer } from "@/lib/data/live-changes";
 import { subscribeLive } from "./bus";
@@ -38,40 +38,50 @@ export interface LiveStreamOptions {
   /** Ends the stream (the request's signal: the tab closed). */
   signal: AbortSignal;
   heartbeatMs?: number;
+  /**
+   * Re-reads who is watching every ROLES_TTL_MS: the fresh actor (an admin flag taken away counts), or null when
+   * their session ended (signed out, expired, user gone) — then the stream closes.
+   */
+  revalidate?: () => Promise<Actor | null>;
+  recheckMs?: number;
 }
 
 export function liveStream(actor: Actor, options: LiveStreamOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let current = actor;
   let viewer: LiveViewer | undefined;
-  let rolesReadAt = 0;
   let unsubscribe: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let recheck: ReturnType<typeof setInterval> | undefined;
   let sequence = 0;
   let closed = false;
+  let counted = true;
   countStream(actor.id, 1);
-  const release = () => {
-    if (closed) return;
-    closed = true;
-    countStream(actor.id, -1);
-  };
 
-  const refreshViewer = async () => {
-    viewer = await liveViewer(actor);
-    rolesReadAt = Date.now();
+  // Idempotent, and called again after each await of the start: whatever was set up after a close is undone too.
+  const cleanup = () => {
+    if (counted) {
+      counted = false;
+      countStream(actor.id, -1);
+    }
+    unsubscribe?.();
+    unsubscribe = undefined;
+    if (heartbeat) clearInterval(heartbeat);
+    if (recheck) clearInterval(recheck);
   };
 
   return new ReadableStream<Uint8Array>({
     async start(controller) {
       const close = () => {
-        if (closed) return;
-        release();
-        unsubscribe?.();
-        if (heartbeat) clearInterval(heartbeat);
-        try {
-          controller.close();
-        } catch {
-          // already closed by the reader
+        if (!closed) {
+          closed = true;
+          try {
+            controller.close();
+          } catch {
+            // already closed by the reader
+          }
         }
+        cleanup();
       };
       const send = (text: string) => {
         if (closed) return;
@@ -82,27 +92,35 @@ export function liveStream(actor: Actor, options: LiveStreamOptions): ReadableSt
         }
       };
       options.signal.addEventListener("abort", close, { once: true });
-      await refreshViewer();
-      // Signals arrive in order; the roles are re-read in the background when stale, the signal judged on the old ones.
-      const onSignal = (signal: LiveSignal) => {
-        if (!viewer || closed) return;
-        if (Date.now() - rolesReadAt > ROLES_TTL_MS) {
-          rolesReadAt = Date.now();
-          refreshViewer().catch(() => undefined);
-        }
-        if (visibleTo(signal, viewer)) send(frameEvent(toLiveEvent(signal), ++sequence));
-      };
-      unsubscribe = await subscribeLive(onSignal);
-      if (options.signal.aborted) return close();
+      try {
+        viewer = await liveViewer(current);
+        if (closed) return cleanup();
+        // Signals arrive in order and are judged on the roles read last (re-read on a timer below).
+        unsubscribe = await subscribeLive((signal: LiveSignal) => {
+          if (viewer && !closed && visibleTo(signal, viewer)) send(frameEvent(toLiveEvent(signal), ++sequence));
+        });
+        if (closed || options.signal.aborted) return close();
+      } catch (error) {
+        console.error("live stream could not start:", error);
+        return close();
+      }
       // Tells the page the stream is up, and how soon to reconnect should it drop.
       send(`retry: 3000\nevent: ready\ndata: {}\n\n`);
       heartbeat = setInterval(() => send(`: keep-alive\n\n`), options.heartbeatMs ?? HEARTBEAT_MS);
       heartbeat.unref?.();
+      recheck = setInterval(() => {
+        void (async () => {
+          const fresh = options.revalidate ? await options.revalidate() : current;
+          if (!fresh) return close();
+          current = fresh;
+          viewer = await liveViewer(fresh);
+        })().catch(() => undefined);
+      }, options.recheckMs ?? ROLES_TTL_MS);
+      recheck.unref?.();
     },
     cancel() {
-      release();
-      unsubscribe?.();
-      if (heartbeat) clearInterval(heartbeat);
+      closed = true;
+      cleanup();
     },
   });
 }

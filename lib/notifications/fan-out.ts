@@ -19,8 +19,9 @@ import { notificationRecipients, todosFor, type RecipientFacts } from "./recipie
 import { prepareTeamMail, teamNotificationMail } from "./team-mail";
 
 // How long a fan-out holds its event before it is presumed dead and taken again: a minute, or the shorter lease
-// the deployment gives stored mail (INBOUND_LEASE_SECONDS; the crash tests set 2 s).
-const leaseSeconds = () => Math.min(60, env().INBOUND_LEASE_SECONDS);
+// the deployment gives stored mail (INBOUND_LEASE_SECONDS), never under 10 s (a big fan-out must not be taken
+// from under itself).
+const leaseSeconds = () => Math.max(10, Math.min(60, env().INBOUND_LEASE_SECONDS));
 
 type OutboxRow = ReturnType<typeof outboxRow> & { id: string; replyKey: string; userId: string };
 
@@ -112,7 +113,7 @@ async function relayCustomerReply(facts: EventFacts): Promise<string[]> {
   const pending = await db().issueEvent.findUnique({ where: { id: event.id }, select: { relayedAt: true } });
   if (!pending || pending.relayedAt) return [];
   const author = { email: note.externalAuthor, username: note.externalAuthor, name: null };
-  const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { author, yieldBetween: true });
+  const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { author, authorInFrom: false, yieldBetween: true });
   const ids = await db().$transaction(async (tx) => {
     const claimed = await tx.issueEvent.updateMany({ where: { id: event.id, relayedAt: null }, data: { relayedAt: new Date() } });
     if (claimed.count !== 1 || !prepared.mails.length) return [];
@@ -165,10 +166,12 @@ export async function fanOutEvent(id: string, now = new Date()): Promise<FanOutR
 }
 
 /** Fans out `ids`, or the due pending events; bounded. Returns the mails queued. */
-export async function fanOutEvents(options: { ids?: readonly string[]; limit?: number; now?: Date } = {}): Promise<FanOutResult & { events: number; more: boolean }> {
+export async function fanOutEvents(
+  options: { ids?: readonly string[]; limit?: number; now?: Date; minAgeMs?: number } = {},
+): Promise<FanOutResult & { events: number; more: boolean }> {
   const limit = options.limit ?? 50;
   const now = options.now ?? new Date();
-  const ids = options.ids ? [...options.ids] : await duePendingEvents(now, limit + 1);
+  const ids = options.ids ? [...options.ids] : await duePendingEvents(now, limit + 1, options.minAgeMs);
   const result = { mails: 0, todos: 0, outboxIds: [] as string[], events: 0, more: !options.ids && ids.length > limit };
   for (const id of ids.slice(0, limit)) {
     try {
@@ -187,17 +190,20 @@ export async function fanOutEvents(options: { ids?: readonly string[]; limit?: n
 
 // Fan-outs waiting in this process, taken one at a time: 200 watchers make a fan-out a few hundred milliseconds of
 // work, and forty of them at once would fight the requests for the event loop and the database.
-const queued: { id: string; done: () => void }[] = [];
+const queued: { id: string; queuedAt: number; done: () => void }[] = [];
 let draining = false;
-/** How long a fan-out waits for the webhook requests being answered before it runs anyway. */
+/** How long a fan-out waits for the webhook requests being answered before it runs anyway (from being queued). */
 export const FAN_OUT_DEFER_MS = 5_000;
+// Past this many waiting, further events are left to the sweepers (they are stored): memory stays bounded.
+const MAX_QUEUED = 2_000;
 
 async function drainQueue(): Promise<void> {
   draining = true;
   try {
     while (queued.length) {
-      // SendGrid waits for the webhooks' answers; the team's mail can wait a moment (never more than FAN_OUT_DEFER_MS).
-      await afterAnswers(FAN_OUT_DEFER_MS);
+      // SendGrid waits for the webhooks' answers; the team's mail can wait a moment: until the answers are out, or
+      // FAN_OUT_DEFER_MS after the event was queued — a deadline per event, so constant load delays each by 5 s at most.
+      await afterAnswers(Math.max(0, queued[0].queuedAt + FAN_OUT_DEFER_MS - Date.now()));
       const item = queued.shift()!;
       crashPoint("fanout-queued");
       try {
@@ -220,17 +226,26 @@ async function drainQueue(): Promise<void> {
  */
 export function notifySoon(ids: readonly string[] | undefined): void {
   if (!ids?.length) return;
-  let left = ids.length;
+  const room = Math.max(0, MAX_QUEUED - queued.length);
+  const taken = ids.slice(0, room);
+  if (taken.length < ids.length) console.warn(`team notifications: ${ids.length - taken.length} event(s) left to the sweepers (queue full)`);
+  if (!taken.length) return;
+  let left = taken.length;
+  const queuedAt = Date.now();
   // The request's after() holds until its own events are out (a serverless function stays alive for them).
   inBackground(
     new Promise<void>((resolve) => {
-      for (const id of ids) queued.push({ id, done: () => --left === 0 && resolve() });
+      for (const id of taken) queued.push({ id, queuedAt, done: () => --left === 0 && resolve() });
     }),
   );
   if (!draining) void drainQueue();
 }
 
-/** Fans out events an earlier request left pending (it died, or fan-out failed), at most every 10 s a process. */
+/**
+ * Fans out events an earlier request left pending (it died, or fan-out failed), at most every 10 s a process.
+ * Events younger than two deferrals are some process's queue's (this one's, or another instance's): not taken here,
+ * or the sweep would run them while the webhooks they wait for are still being answered.
+ */
 export const sweepEventsSoon = throttledSweep(10_000, "sweeping team notifications", async () => {
-  deliverSoon((await fanOutEvents({ limit: 20 })).outboxIds);
+  deliverSoon((await fanOutEvents({ limit: 20, minAgeMs: 2 * FAN_OUT_DEFER_MS })).outboxIds);
 });

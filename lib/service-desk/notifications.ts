@@ -188,7 +188,8 @@ export interface PreparedParticipantMails {
 /**
  * Renders `template` for every subscribed external participant of a Service Desk issue (nothing for other
  * issues), with the thank-you's subject so mail clients keep one thread. A comment's mail (`author` given) is
- * sent as "<author> via <display name>" and skips the author's own address, should they be a participant.
+ * sent as "<author> via <display name>" (unless `authorInFrom` is false) and skips the author's own address,
+ * should they be a participant.
  * Writes nothing (queuePreparedParticipantMails does), so a caller can render outside its transaction.
  */
 export async function prepareParticipantMails(
@@ -196,7 +197,7 @@ export async function prepareParticipantMails(
   issueId: number,
   template: "new_note" | "issue_closed",
   values: MailValues = {},
-  options: { author?: CommentAuthor; yieldBetween?: boolean } = {},
+  options: { author?: CommentAuthor; yieldBetween?: boolean; authorInFrom?: boolean } = {},
 ): Promise<PreparedParticipantMails> {
   const issue = await reader.issue.findUniqueOrThrow({
     where: { id: issueId },
@@ -208,7 +209,9 @@ export async function prepareParticipantMails(
   const outgoingName = issue.project.serviceDesk?.outgoingName ?? null;
   const context = { project: issue.project, issue, outgoingName };
   const { author } = options;
-  const fromName = author ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
+  // A customer's note relayed to other customers goes out under the desk's name alone (authorInFrom false): their
+  // address in a display name would show it to people the team added, and looks like spoofing to mail filters.
+  const fromName = author && options.authorInFrom !== false ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
   const authorEmail = author?.email.toLowerCase();
   const recipients = issue.participants.map((p) => p.email).filter((email) => !authorEmail || email.toLowerCase() !== authorEmail);
   // The template is read once for all of them.

@@ -14,6 +14,7 @@ import { issuePresence, purgeStalePresence, setIssuePresence } from "@/lib/data/
 import { liveBusStatus, subscribeLive } from "@/lib/live/bus";
 import type { LiveSignal } from "@/lib/live/signals";
 import { liveStream, liveStreamsOf } from "@/lib/live/stream";
+import { takeSseFrames, type SseEvent } from "../support/sse";
 import { backend, makeProjectWithMembers, outcome, sleep, type ProjectFixture } from "./helpers";
 
 /** Collects the bus's signals; `next` waits for the first matching one after the call. */
@@ -49,21 +50,13 @@ function recorder() {
 async function readEvents(stream: ReadableStream<Uint8Array>, until: (events: { event: string; data: Record<string, unknown> }[]) => boolean, ms = 5_000) {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
-  const events: { event: string; data: Record<string, unknown> }[] = [];
+  const events: SseEvent[] = [];
   let buffer = "";
   const deadline = Date.now() + ms;
   while (!until(events) && Date.now() < deadline) {
     const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
     if (!chunk || chunk.done) break;
-    buffer += decoder.decode(chunk.value, { stream: true });
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.+)$/m.exec(frame)?.[1];
-      const data = /^data: (.+)$/m.exec(frame)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-    }
+    buffer = takeSseFrames(buffer + decoder.decode(chunk.value, { stream: true }), events);
   }
   reader.releaseLock();
   return events;
@@ -181,6 +174,35 @@ describe("a viewer's stream", () => {
     await reading;
     expect(liveBusStatus().streams).toBe(before);
     expect(liveStreamsOf(p.actors.owner.id)).toBe(0);
+  });
+});
+
+describe("a stream whose viewer changes", () => {
+  it("closes when the session ends, and follows a role taken away", async () => {
+    // Signed out: revalidate says so at the next check and the stream ends by itself.
+    const ended = liveStream(p.actors.owner, { signal: new AbortController().signal, revalidate: async () => null, recheckMs: 200, heartbeatMs: 100 });
+    const reader = ended.getReader();
+    const started = Date.now();
+    let done = false;
+    while (!done && Date.now() - started < 5_000) done = (await reader.read()).done;
+    expect(done).toBe(true);
+    expect(liveStreamsOf(p.actors.owner.id)).toBe(0);
+
+    // Still signed in but no longer an admin of anything: an admin's stream stops hearing of a project it is not in.
+    const admin = { ...p.actors.owner, id: other.actors.owner.id, isAdmin: true };
+    const controller = new AbortController();
+    const demoted = liveStream(admin, { signal: controller.signal, revalidate: async () => ({ ...admin, isAdmin: false }), recheckMs: 1_000, heartbeatMs: 100 });
+    const reading = readEvents(demoted, () => false, 2_500);
+    await sleep(300);
+    const early = await createIssue(p.actors.reporter!, p.fullPath, { title: "Seen by the admin", description: "" });
+    // The first re-check (at 1 s) finds the admin flag gone.
+    await sleep(1_200);
+    const late = await createIssue(p.actors.reporter!, p.fullPath, { title: "After the demotion", description: "" });
+    const events = await reading;
+    controller.abort();
+    const iids = events.filter((e) => e.event === "issue" && e.data.projectId === p.projectId).map((e) => e.data.iid);
+    expect(iids).toContain(early.iid);
+    expect(iids).not.toContain(late.iid);
   });
 });
 

@@ -11,8 +11,9 @@ import { addMember } from "@/lib/data/members";
 import { addNote } from "@/lib/data/notes";
 import { getIssueSubscription, setGlobalNotificationLevel, setIssueSubscription, setProjectNotificationLevel } from "@/lib/data/notification-settings";
 import { createProject } from "@/lib/data/projects";
-import { setServiceDeskEnabled } from "@/lib/data/service-desk";
+import { setServiceDeskEnabled, updateServiceDeskSettings } from "@/lib/data/service-desk";
 import { answering } from "@/lib/background";
+import { duePendingEvents } from "@/lib/data/issue-events";
 import { fanOutEvent, fanOutEvents, notifySoon } from "@/lib/notifications/fan-out";
 import { readTeamUnsubscribeToken } from "@/lib/notifications/unsubscribe-token";
 import { projectKey } from "@/lib/service-desk/address";
@@ -276,13 +277,25 @@ describe("notifySoon", () => {
     notifySoon(ids);
     // The same events again (a retried request): still one mail each.
     notifySoon(ids);
-    await sleep(500);
+    await sleep(300);
     expect(await pending()).toBe(3);
     answer();
     await request;
     for (let i = 0; i < 100 && (await pending()) > 0; i++) await sleep(100);
     expect(await pending()).toBe(0);
     expect((await teamMails(issue.id)).map((m) => m.to)).toEqual([watcher.email, watcher.email, watcher.email]);
+  });
+
+  it("leaves fresh events to the queues when the after-request sweep looks (minAgeMs); the cron's takes them", async () => {
+    const { owner, fullPath } = await serviceDeskProject("tnm");
+    const issue = await createIssue(owner, fullPath, { title: "Fresh", confidential: false });
+    const [eventId] = (await addNote(owner, fullPath, issue.iid, { body: "fresh" })).eventIds;
+    // Read-only (other test files share the database and fan out their own events): which events a sweep would take.
+    const due = async (minAgeMs: number, now = new Date()) => (await duePendingEvents(now, 100_000, minAgeMs)).includes(eventId);
+    expect(await due(0)).toBe(true);
+    expect(await due(60_000)).toBe(false);
+    // A minute later (the clock injected), the same sweep takes it.
+    expect(await due(60_000, new Date(Date.now() + 61_000))).toBe(true);
   });
 });
 
@@ -380,7 +393,8 @@ describe("customer replies relayed to the other customers", () => {
     for (const mail of fromA) {
       expect(mail.kind).toBe("new_note");
       expect(mail.text).toContain("Order 42, paid by card.");
-      expect(mail.fromName).toBe(`${A} via Support Bot`);
+      // Under the desk's name: A's address is not shown to people the team added.
+      expect(mail.fromName).toBe("Support Bot");
       // Threaded under the thank-you, so the other customers' mail clients keep one conversation.
       expect((mail.headers as Headers)["References"]).toContain((thankYou.headers as Headers)["Message-ID"]);
     }
@@ -425,9 +439,13 @@ describe("customer replies relayed to the other customers", () => {
   });
 
   it("between two header-less auto-responders stop at the loop brake within a handful of mails", async () => {
-    const { project } = await serviceDeskProject("tnl");
-    const { issue } = await newRequest(project, A, "Where is my parcel?");
-    await participantsOf(issue.id, B);
+    const { owner, project, fullPath } = await serviceDeskProject("tnl");
+    // A writes with B in Cc, and the desk keeps Cc'd people on the thread: both are email participants.
+    await updateServiceDeskSettings(owner, fullPath, { addExternalParticipantsFromCc: true });
+    const outcome = await deliver(eml({ from: A, cc: B, to: `incoming+${projectKey(project)}@localhost`, subject: "Where is my parcel?", body: "Order 42." }));
+    expect(outcome.status).toBe("created_issue");
+    const issue = await db().issue.findUniqueOrThrow({ where: { projectId_iid: { projectId: project.id, iid: outcome.issueIid! } } });
+    expect((await db().issueEmailParticipant.findMany({ where: { issueId: issue.id }, orderBy: { id: "asc" } })).map((p) => p.email)).toEqual([A, B]);
 
     // Two scripted auto-responders, one in From and one in Cc: each answers every mail it is sent (not held),
     // at once, with nothing that marks the answer automatic (no Auto-Submitted, no Precedence).

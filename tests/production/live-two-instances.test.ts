@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eml } from "../support/mail";
 import { startProductionServer, type ProductionServer } from "../support/production-server";
+import { takeSseFrames, type SseEvent } from "../support/sse";
 import { freshMigratedDatabase, postInbound, serviceDeskProject, type ScratchDatabase } from "./helpers";
 
 const PORTS = { a: 3338, b: 3339 };
@@ -49,7 +50,7 @@ async function sessionFor(email: string, role?: "GUEST" | "REPORTER"): Promise<s
 /** Opens the live stream on `server` with the session cookie and collects its events until stopped. */
 function openStream(server: ProductionServer, token: string) {
   const controller = new AbortController();
-  const events: { event: string; data: Record<string, unknown> }[] = [];
+  const events: SseEvent[] = [];
   // As a browser asks: compressed if possible. A compressed stream would sit in the compressor's buffer.
   const response = fetch(`${server.url}/api/live`, {
     headers: { cookie: `next-auth.session-token=${token}`, "accept-encoding": "gzip, deflate, br" },
@@ -62,15 +63,7 @@ function openStream(server: ProductionServer, token: string) {
     let buffer = "";
     try {
       for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.+)$/m.exec(frame)?.[1];
-          const data = /^data: (.+)$/m.exec(frame)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-        }
+        buffer = takeSseFrames(buffer + decoder.decode(chunk, { stream: true }), events);
       }
     } catch {
       // aborted

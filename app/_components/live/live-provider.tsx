@@ -2,8 +2,8 @@
 // The tab's one live connection (lib/live): an EventSource on /api/live, or where the server cannot hold a stream
 // (LIVE_UPDATES=poll, or the stream keeps failing) a poll of /api/live/poll every few seconds, with the same
 // events for the pages either way. Changes to the user's To-Dos refresh the page (the top bar's count).
-import { useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { useThrottledRefresh } from "./use-throttled-refresh";
 
 export type LiveMode = "stream" | "poll" | "off";
 
@@ -34,23 +34,12 @@ const POLL_MS = 5_000;
 const STREAM_FAILURES_BEFORE_POLLING = 3;
 
 export function LiveProvider({ mode, children }: { mode: LiveMode; children: React.ReactNode }) {
-  const router = useRouter();
+  const refreshSoon = useThrottledRefresh();
   const listeners = useRef(new Set<Listener>());
   const openIssue = useRef<{ projectPath: string; iid: number } | null>(null);
   // Browsers without EventSource (rare) poll from the start.
   const [transport, setTransport] = useState<LiveMode>(() => (mode === "stream" && typeof EventSource === "undefined" ? "poll" : mode));
   const [status, setStatus] = useState<LiveMode>("off");
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-
-  const refreshSoon = useCallback(() => {
-    // Several changes in a burst (a mail makes an issue, a note, To-Dos) cost one refresh.
-    if (refreshTimer.current) return;
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = undefined;
-      router.refresh();
-    }, 300);
-  }, [router]);
-
   const dispatch = useCallback(
     (message: LiveMessage) => {
       if (message.event === "resync") refreshSoon();
@@ -64,10 +53,13 @@ export function LiveProvider({ mode, children }: { mode: LiveMode; children: Rea
     const source = new EventSource("/api/live");
     let ready = false;
     let failures = 0;
+    let connections = 0;
     source.addEventListener("ready", () => {
       ready = true;
       failures = 0;
       setStatus("stream");
+      // Back after a drop (a deploy, a proxy's idle timeout, a laptop asleep): what changed meanwhile was missed.
+      if (++connections > 1) refreshSoon();
     });
     source.onerror = () => {
       setStatus("off");
@@ -141,19 +133,18 @@ export function LiveProvider({ mode, children }: { mode: LiveMode; children: Rea
     };
   }, [transport, dispatch, refreshSoon]);
 
-  const value = useMemo<LiveContextValue>(
-    () => ({
-      status: mode === "off" ? "off" : status,
-      subscribe: (listener) => {
-        listeners.current.add(listener);
-        return () => listeners.current.delete(listener);
-      },
-      setOpenIssue: (issue) => {
-        openIssue.current = issue;
-      },
-    }),
-    [mode, status],
-  );
+  // Stable across status changes: pages subscribe once, and the issue page's heartbeat is not restarted (which
+  // would send "left" and flicker its presence for the others).
+  const subscribe = useCallback((listener: Listener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+  const setOpenIssue = useCallback((issue: { projectPath: string; iid: number } | null) => {
+    openIssue.current = issue;
+  }, []);
+  const value = useMemo<LiveContextValue>(() => ({ status: mode === "off" ? "off" : status, subscribe, setOpenIssue }), [mode, status, subscribe, setOpenIssue]);
   if (mode === "off") return <>{children}</>;
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

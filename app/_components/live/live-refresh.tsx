@@ -1,30 +1,21 @@
 "use client";
 // Keeps a server-rendered list current: when an issue of the project changes (a mail came in, someone commented),
 // the page is refreshed in place — scroll, filters and anything typed stay — and a small badge says it is live.
-import { useRouter } from "next/navigation";
-import { useEffect, useRef } from "react";
+import { useEffect } from "react";
 import { useLive } from "./live-provider";
+import { useThrottledRefresh } from "./use-throttled-refresh";
 
 export function LiveRefresh({ projectId, label = "Updates live" }: { projectId: number; label?: string }) {
   const live = useLive();
-  const router = useRouter();
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const refreshSoon = useThrottledRefresh();
+  const subscribe = live?.subscribe;
 
   useEffect(() => {
-    if (!live) return;
-    const unsubscribe = live.subscribe((message) => {
-      if (message.event !== "issue" || message.projectId !== projectId || timer.current) return;
-      timer.current = setTimeout(() => {
-        timer.current = undefined;
-        router.refresh();
-      }, 300);
+    if (!subscribe) return;
+    return subscribe((message) => {
+      if (message.event === "issue" && message.projectId === projectId) refreshSoon();
     });
-    return () => {
-      unsubscribe();
-      clearTimeout(timer.current);
-      timer.current = undefined;
-    };
-  }, [live, projectId, router]);
+  }, [subscribe, projectId, refreshSoon]);
 
   return <LiveBadge label={label} />;
 }

@@ -50,7 +50,7 @@ CREATE FUNCTION live_presence_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('service_desk_live', json_build_object(
     't', 'presence', 'p', i.project_id, 'i', i.id, 'n', i.iid, 'c', i.confidential,
-    'u', u.id, 'name', coalesce(nullif(u.name, ''), u.username), 's', NEW.state,
+    'u', u.id, 'name', coalesce(nullif(btrim(u.name), ''), u.username), 's', NEW.state,
     'x', to_char(NEW.expires_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text)
   FROM "issues" i, "users" u WHERE i.id = NEW.issue_id AND u.id = NEW.user_id;
   RETURN NULL;

@@ -21,7 +21,8 @@ export const GET = sessionRoute(async ({ actor, url }) => {
   const iid = Number(url.searchParams.get("iid"));
   const [changes, presence] = await Promise.all([
     liveChangesSince(actor, from),
-    project && Number.isInteger(iid) && iid > 0 ? issuePresence(actor, project, iid) : Promise.resolve([]),
+    // An issue that became unreadable (deleted, made confidential) must not stop the rest of the page's updates.
+    project && Number.isInteger(iid) && iid > 0 ? issuePresence(actor, project, iid).catch(() => []) : Promise.resolve([]),
   ]);
   return NextResponse.json({ ...changes, presence }, { headers: { "cache-control": "no-store" } });
 });

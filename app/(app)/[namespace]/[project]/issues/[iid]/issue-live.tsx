@@ -2,9 +2,9 @@
 // An open issue, live: a new note (mail, a colleague) is fetched in place — the draft in the composer stays, the
 // page does not jump, a "new replies" button appears while the new notes are out of sight — and who else has the
 // issue open or is replying on it is shown above the composer, so two agents do not answer the same customer.
-import { useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { useLive } from "@/app/_components/live/live-provider";
+import { useThrottledRefresh } from "@/app/_components/live/use-throttled-refresh";
 
 export interface PresenceEntry {
   userId: string;
@@ -36,15 +36,31 @@ interface Props {
   children: React.ReactNode;
 }
 
+// An entry counts for this long after it was heard (the browser's own clock: the server's expiresAt would be off by
+// however wrong this machine's clock is).
+const PRESENCE_TTL_MS = 35_000;
+
+type Seen = PresenceEntry & { until: number };
+
+const seen = (entry: Omit<PresenceEntry, "expiresAt"> & { expiresAt?: string }, heardAt = Date.now()): Seen => ({
+  userId: entry.userId,
+  name: entry.name,
+  state: entry.state,
+  expiresAt: entry.expiresAt ?? "",
+  until: heardAt + PRESENCE_TTL_MS,
+});
+
 export function IssueLive({ projectId, projectPath, iid, userId, initialPresence, children }: Props) {
   const live = useLive();
-  const router = useRouter();
-  const [presence, setPresence] = useState(() => new Map(initialPresence.map((p) => [p.userId, p])));
+  const on = !!live;
+  const subscribe = live?.subscribe;
+  const setOpenIssue = live?.setOpenIssue;
+  const refreshSoon = useThrottledRefresh(1_500);
+  const [presence, setPresence] = useState(() => new Map(initialPresence.map((p) => [p.userId, seen(p)])));
   const [now, setNow] = useState(() => Date.now());
   const state = useRef<"viewing" | "replying">("viewing");
   const lastKey = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const announce = useCallback(
     (next: "viewing" | "replying" | "left") => {
@@ -60,8 +76,8 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
 
   // Heartbeat while the page is open; "left" when it closes or the tab is hidden long enough to be unloaded.
   useEffect(() => {
-    if (!live) return;
-    live.setOpenIssue({ projectPath, iid });
+    if (!setOpenIssue) return;
+    setOpenIssue({ projectPath, iid });
     announce(state.current);
     const beat = setInterval(() => {
       if (document.visibilityState === "visible") announce(state.current);
@@ -71,32 +87,27 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
     return () => {
       clearInterval(beat);
       window.removeEventListener("pagehide", leave);
-      live.setOpenIssue(null);
+      setOpenIssue(null);
       leave();
     };
-  }, [live, projectPath, iid, announce]);
+  }, [setOpenIssue, projectPath, iid, announce]);
 
   useEffect(() => {
-    if (!live) return;
-    return live.subscribe((message) => {
-      if (message.event === "issue" && message.projectId === projectId && message.iid === iid) {
-        if (refreshTimer.current) return;
-        refreshTimer.current = setTimeout(() => {
-          refreshTimer.current = undefined;
-          router.refresh();
-        }, 200);
-      } else if (message.event === "presence" && message.projectId === projectId && message.iid === iid && message.userId !== userId) {
+    if (!subscribe) return;
+    return subscribe((message) => {
+      if (message.event === "issue" && message.projectId === projectId && message.iid === iid) refreshSoon();
+      else if (message.event === "presence" && message.projectId === projectId && message.iid === iid && message.userId !== userId) {
         setPresence((current) => {
           const next = new Map(current);
           if (message.state === "left") next.delete(message.userId);
-          else next.set(message.userId, { userId: message.userId, name: message.name, state: message.state, expiresAt: message.expiresAt });
+          else next.set(message.userId, seen({ userId: message.userId, name: message.name, state: message.state, expiresAt: message.expiresAt }));
           return next;
         });
       } else if (message.event === "presence-snapshot" && message.projectPath === projectPath && message.iid === iid) {
-        setPresence(new Map(message.entries.filter((p) => p.userId !== userId).map((p) => [p.userId, p])));
+        setPresence(new Map(message.entries.filter((p) => p.userId !== userId).map((p) => [p.userId, seen(p)])));
       }
     });
-  }, [live, projectId, projectPath, iid, userId, router]);
+  }, [subscribe, projectId, projectPath, iid, userId, refreshSoon]);
 
   // Entries fade out when their heartbeat stops (a closed laptop sends no "left").
   useEffect(() => {
@@ -111,22 +122,22 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
       const next = hasText ? "replying" : "viewing";
       if (hasText) lastKey.current = Date.now();
       clearTimeout(idleTimer.current);
-      if (hasText)
+      if (hasText && on)
         idleTimer.current = setTimeout(() => {
           state.current = "viewing";
           announce("viewing");
         }, REPLYING_IDLE_MS);
       if (state.current === next) return;
       state.current = next;
-      if (live) announce(next);
+      if (on) announce(next);
     },
-    [announce, live],
+    [announce, on],
   );
 
   const value = useMemo<IssueLiveValue>(
     () => ({
       others: [...presence.values()]
-        .filter((p) => Date.parse(p.expiresAt) > now)
+        .filter((p) => p.until > now)
         .sort((a, b) => Number(b.state === "replying") - Number(a.state === "replying") || a.name.localeCompare(b.name)),
       typing,
     }),
