@@ -15,6 +15,12 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg"],
   // Read at run time: migrations (the start-up check, lib/startup.ts) and the default email templates.
   outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*", "./emails/**/*"] },
+  // GitLab's clients (gitbeaker, python-gitlab, glab) call <host>/api/v4/…: the same handlers as /api/v1, served
+  // in place (a redirect would turn a client's POST into a GET). The marker tells lib/api/handler.ts which prefix
+  // the client used, so Link headers point back at it.
+  async rewrites() {
+    return [{ source: "/api/v4/:path*", destination: "/api/v1/:path*?__api=v4" }];
+  },
   // Security headers that need no per-request value. Pages get their CSP (with a nonce), X-Frame-Options and
   // HSTS from proxy.ts (lib/security-headers.ts); API routes skip the proxy, so their answers get theirs here.
   async headers() {

@@ -67,10 +67,26 @@ export function errorResponse(error: unknown): Response {
   }
 }
 
+/**
+ * The URL as the client sent it: a request that came in as /api/v4/… (GitLab's prefix, rewritten to these
+ * handlers by next.config.mjs with the `__api=v4` marker) keeps /api/v4 in the links built from it.
+ */
+export function clientUrl(request: Request): URL {
+  const url = new URL(request.url);
+  if (url.searchParams.get("__api") === "v4") {
+    url.searchParams.delete("__api");
+    url.pathname = url.pathname.replace(/^\/api\/v1(?=\/|$)/, "/api/v4");
+  }
+  return url;
+}
+
 /** Wraps a route handler; `write` routes need the `api` scope (read_api tokens get 403 insufficient_scope). */
 export function apiRoute<P = Record<string, string>>(handler: Handler<P>, options: { write?: boolean } = {}) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
+      // GitLab deprecates the token in the query string (it ends up in logs and browser history): refused, saying why.
+      if (new URL(request.url).searchParams.has("private_token"))
+        return message(401, "401 Unauthorized - the private_token query parameter is not accepted: send the token in the PRIVATE-TOKEN header or as Authorization: Bearer <token>");
       const presented = presentedToken(request);
       const token = presented ? await authenticateAccessToken(presented) : null;
       if (!token) return message(401, "401 Unauthorized");
@@ -88,7 +104,7 @@ export function apiRoute<P = Record<string, string>>(handler: Handler<P>, option
       if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return message(413, "413 Request Entity Too Large");
       let bodyCache: Promise<Record<string, unknown>> | undefined;
       const body = () => (bodyCache ??= readJsonBody(request));
-      const result = await handler({ actor: token.actor, token, params: await context.params, request, url: new URL(request.url), body });
+      const result = await handler({ actor: token.actor, token, params: await context.params, request, url: clientUrl(request), body });
       return result instanceof Response ? result : json(result);
     } catch (error) {
       return errorResponse(error);

@@ -38,6 +38,20 @@ export interface ApiUser {
 export const userJson = (user: ApiUser | null) =>
   user ? { id: user.id, username: user.username, name: user.name ?? user.username, state: "active" } : null;
 
+/** GET /user: GitLab's "current user" (the fields clients read), with web_url to the app and no avatar. */
+export function currentUserJson(user: ApiUser & { email: string; isAdmin: boolean; isBot: boolean; createdAt: Date }) {
+  return {
+    ...userJson(user)!,
+    email: user.email,
+    public_email: null,
+    avatar_url: null,
+    web_url: `${env().APP_URL}/`,
+    created_at: iso(user.createdAt),
+    is_admin: user.isAdmin,
+    bot: user.isBot,
+  };
+}
+
 export function projectJson(project: { id: number; fullPath: string; name: string; description: string; namespace?: string; path?: string }, serviceDeskEnabled: boolean) {
   const [namespace, path] = project.fullPath.split("/");
   return {

@@ -127,3 +127,15 @@ export async function findActorBySessionToken(sessionToken: string, now = new Da
   if (!session || session.expires <= now) return null;
   return findActorById(session.userId);
 }
+
+/** The signed-in user's own profile (GET /api/v4/user): their account, never someone else's. */
+export async function getCurrentUser(actor: Actor | null) {
+  if (!actor) throw new AppError("unauthorized", "Sign in to continue.");
+  const user = await db().user.findUnique({
+    where: { id: actor.id },
+    select: { id: true, username: true, name: true, email: true, isAdmin: true, isBot: true, createdAt: true },
+  });
+  if (!user) throw new AppError("unauthorized", "Sign in to continue.");
+  return user;
+}
+

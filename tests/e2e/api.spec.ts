@@ -40,6 +40,25 @@ test("an integration answers a Service Desk request through the REST API and the
   expect(mail.headers["References"]).toContain(`<${run}@customer.example>`);
   expect(mail.customArgs.outbound_email_id).toBeTruthy();
 
+  // GitLab's clients call /api/v4: the same answers, served in place (no redirect), links kept under /api/v4.
+  const v4 = `/api/v4/projects/${encodeURIComponent(projectPath)}`;
+  const me = await request.get("/api/v4/user", { headers: { authorization: `Bearer ${token}` }, maxRedirects: 0 });
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ username: expect.any(String), email: `api-owner-${run}@example.com` });
+  expect(await (await request.get("/api/v4/version", { headers: auth })).json()).toMatchObject({ version: "17.0.0" });
+  const paged = await request.get(`${v4}/issues?per_page=1`, { headers: auth, maxRedirects: 0 });
+  expect(paged.status()).toBe(200);
+  expect(paged.headers()["x-total"]).toBe("1");
+  expect(paged.headers()["link"]).toContain(`/api/v4/projects/${encodeURIComponent(projectPath)}/issues?per_page=1&page=1>; rel="first"`);
+  expect(paged.headers()["link"]).not.toContain("__api");
+  const posted = await request.post(`${v4}/issues/${issue.iid}/notes`, { headers: auth, data: { body: "Internal check via v4.", internal: true }, maxRedirects: 0 });
+  expect(posted.status()).toBe(201);
+  const unknown = await request.get("/api/v4/projects/1/no-such-thing", { headers: auth });
+  expect(unknown.status()).toBe(404);
+  expect(await unknown.json()).toEqual({ message: "404 Not Found" });
+  expect(unknown.headers()["content-type"]).toMatch(/^application\/json/);
+  expect(await (await request.get("/api/v4", { headers: auth })).json()).toEqual({ message: "404 Not Found" });
+
   // The thread shows the API's note like any other.
   await page.goto(`${projectUrl}/issues/${issue.iid}`);
   await expect(page.getByText(`Your invoice is attached to your account, ref ${run}.`)).toBeVisible();

@@ -127,6 +127,17 @@ describe("production server (standalone) on a fresh Postgres database", () => {
     expect(await again.json()).toMatchObject({ status: "duplicate" });
   });
 
+  it("serves the REST API under GitLab's /api/v4 too, in place, with GitLab's JSON for unknown paths", async () => {
+    const user = await fetch(`${server.url}/api/v4/user`, { redirect: "manual" });
+    expect(user.status).toBe(401);
+    expect(await user.json()).toEqual({ message: "401 Unauthorized" });
+    for (const path of ["/api/v4/no-such-thing", "/api/v4", "/api/v1/projects/1/no-such-thing"]) {
+      const unknown = await fetch(`${server.url}${path}`, { redirect: "manual" });
+      expect(unknown.status, path).toBe(404);
+      expect(await unknown.json(), path).toEqual({ message: "404 Not Found" });
+    }
+  });
+
   it("keeps the cron route closed without the CRON_SECRET bearer", async () => {
     expect((await fetch(`${server.url}/api/cron/outbox`)).status).toBe(401);
     expect((await fetch(`${server.url}/api/cron/outbox`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
