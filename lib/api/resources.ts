@@ -221,3 +221,41 @@ export function linkedChangeJson(change: { provider: string; repositoryPath: str
     created_at: iso(change.createdAt),
   };
 }
+
+/** GitLab's access levels for this app's roles. */
+export const ACCESS_LEVELS = { GUEST: 10, REPORTER: 20, DEVELOPER: 30, MAINTAINER: 40, OWNER: 50 } as const;
+
+/** A project member as GitLab lists them (no email: members' addresses are not part of the API). */
+export function memberJson(member: { userId: string; username: string; name: string | null; role: keyof typeof ACCESS_LEVELS; since: Date }) {
+  return {
+    ...userJson({ id: member.userId, username: member.username, name: member.name })!,
+    avatar_url: null,
+    web_url: `${env().APP_URL}/`,
+    access_level: ACCESS_LEVELS[member.role],
+    created_at: iso(member.since),
+    expires_at: null,
+  };
+}
+
+/** Black or white text on a label's colour, whichever reads better (GitLab's `text_color`). */
+function textColorOn(hex: string): string {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return "#FFFFFF";
+  const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16));
+  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#1F1E24" : "#FFFFFF";
+}
+
+/** A project label, GitLab-shaped (`name` is this app's title). */
+export function labelJson(label: { id: number; title: string; color: string; description: string }) {
+  return {
+    id: label.id,
+    name: label.title,
+    color: label.color,
+    text_color: textColorOn(label.color),
+    description: label.description || null,
+    priority: null,
+    subscribed: false,
+    is_project_label: true,
+  };
+}
+

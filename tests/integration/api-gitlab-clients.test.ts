@@ -1,9 +1,13 @@
 // What GitLab's API clients call first, and how they authenticate (issue 24, first slice): GET /user and
 // /version, GitLab's JSON 404 for paths no route serves, the private_token query parameter refused with the
-// reason, Bearer tokens accepted, and links built for a request that came in as /api/v4 keep /api/v4.
+// reason, Bearer tokens accepted, links built for a request that came in as /api/v4 keep /api/v4; project members
+// (access levels, no emails) and labels (list, search, create, GitLab's 409 for a taken name).
 import { beforeAll, describe, expect, it } from "vitest";
 import { GET as unknownGet, POST as unknownPost, DELETE as unknownDelete } from "@/app/api/v1/[[...unknown]]/route";
 import { GET as issuesGet } from "@/app/api/v1/projects/[id]/issues/route";
+import { GET as labelsGet, POST as labelsPost } from "@/app/api/v1/projects/[id]/labels/route";
+import { GET as membersAllGet } from "@/app/api/v1/projects/[id]/members/all/route";
+import { GET as membersGet } from "@/app/api/v1/projects/[id]/members/route";
 import { GET as userGet } from "@/app/api/v1/user/route";
 import { GET as versionGet } from "@/app/api/v1/version/route";
 import { clientUrl } from "@/lib/api/handler";
@@ -94,3 +98,54 @@ describe("a request that came in as /api/v4", () => {
     expect((await route("per_page=1")).headers.get("link")).toContain(`/api/v1/projects/${fx.projectId}/issues?per_page=1&page=2>; rel="next"`);
   });
 });
+
+describe("GET /projects/:id/members and /members/all", () => {
+  it("list every member with GitLab's access level and no email, to any member; paged", async () => {
+    const id = { id: String(fx.projectId) };
+    const guestToken = await tokenFor(fx.actors.guest, ["read_api"]);
+    const answer = await call(membersGet, id, { token: guestToken });
+    expect(answer.status).toBe(200);
+    const levels = Object.fromEntries(answer.json.map((m: { username: string; access_level: number }) => [m.username, m.access_level]));
+    expect(levels).toEqual({
+      [fx.actors.owner.username]: 50,
+      [fx.actors.maintainer.username]: 40,
+      [fx.actors.developer!.username]: 30,
+      [fx.actors.reporter!.username]: 20,
+      [fx.actors.guest.username]: 10,
+    });
+    expect(JSON.stringify(answer.json)).not.toMatch(/@example\.test/);
+    expect(answer.json[0]).toMatchObject({ id: expect.any(String), state: "active", expires_at: null });
+    expect((await call(membersAllGet, id, { token: guestToken })).json).toEqual(answer.json);
+    const page = await call(membersGet, id, { token: guestToken, query: "per_page=2&page=3" });
+    expect(page.json).toHaveLength(1);
+    expect(page.headers.get("x-total")).toBe("5");
+    expect(page.headers.get("x-prev-page")).toBe("2");
+    expect(page.headers.get("x-next-page")).toBe("");
+    expect((await call(membersGet, id, { token: guestToken, query: "query=develop" })).json.map((m: { username: string }) => m.username)).toEqual([fx.actors.developer!.username]);
+    expect((await call(membersGet, id, { token: await tokenFor(fx.actors.nonMember) })).status).toBe(404);
+  });
+});
+
+describe("GET|POST /projects/:id/labels", () => {
+  it("create a label (Reporter and up), list and search them; a taken name is 409, a bad one 400", async () => {
+    const id = { id: String(fx.projectId) };
+    const reporter = await tokenFor(fx.actors.reporter!);
+    const created = await call(labelsPost, id, { token: reporter, method: "POST", body: { name: "Refund", color: "#FFEEAA", description: "Money back" } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ id: expect.any(Number), name: "Refund", color: "#ffeeaa", text_color: "#1F1E24", description: "Money back", is_project_label: true });
+    const dark = await call(labelsPost, id, { token: reporter, method: "POST", body: { name: "Urgent", color: "#1F1E24" } });
+    expect(dark.json).toMatchObject({ name: "Urgent", text_color: "#FFFFFF", description: null });
+    expect(await call(labelsPost, id, { token: reporter, method: "POST", body: { name: "refund" } })).toMatchObject({ status: 409, json: { message: "Label already exists" } });
+    const bad = await call(labelsPost, id, { token: reporter, method: "POST", body: { name: "" } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.message)).toEqual(["name"]);
+    expect((await call(labelsPost, id, { token: await tokenFor(fx.actors.guest), method: "POST", body: { name: "Nope" } })).status).toBe(403);
+    expect((await call(labelsPost, id, { token: await tokenFor(fx.actors.reporter!, ["read_api"]), method: "POST", body: { name: "Nope" } })).status).toBe(403);
+
+    const guestToken = await tokenFor(fx.actors.guest, ["read_api"]);
+    const list = await call(labelsGet, id, { token: guestToken });
+    expect(list.json.map((l: { name: string }) => l.name)).toEqual(["Refund", "Urgent"]);
+    expect((await call(labelsGet, id, { token: guestToken, query: "search=urg" })).json.map((l: { name: string }) => l.name)).toEqual(["Urgent"]);
+  });
+});
+

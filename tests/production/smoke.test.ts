@@ -128,9 +128,12 @@ describe("production server (standalone) on a fresh Postgres database", () => {
   });
 
   it("serves the REST API under GitLab's /api/v4 too, in place, with GitLab's JSON for unknown paths", async () => {
-    const user = await fetch(`${server.url}/api/v4/user`, { redirect: "manual" });
-    expect(user.status).toBe(401);
-    expect(await user.json()).toEqual({ message: "401 Unauthorized" });
+    // Routes that exist answer 401 without a token (not the catch-all's 404): /members/all re-exports /members.
+    for (const path of ["/api/v4/user", "/api/v4/version", "/api/v4/projects/1/members/all", "/api/v4/projects/1/labels"]) {
+      const answer = await fetch(`${server.url}${path}`, { redirect: "manual" });
+      expect(answer.status, path).toBe(401);
+      expect(await answer.json(), path).toEqual({ message: "401 Unauthorized" });
+    }
     for (const path of ["/api/v4/no-such-thing", "/api/v4", "/api/v1/projects/1/no-such-thing"]) {
       const unknown = await fetch(`${server.url}${path}`, { redirect: "manual" });
       expect(unknown.status, path).toBe(404);
