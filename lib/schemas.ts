@@ -434,3 +434,13 @@ export const linkChangeSchema = z.object({
   url: z.string().trim().min(1, "Paste the link of a pull/merge request, issue or commit.").max(2048, "That link is too long."),
 });
 export const unlinkChangeSchema = z.object({ projectPath: projectPathSchema, iid: z.number().int().positive(), changeId: z.number().int().positive() });
+
+/** The issue page's presence heartbeat (POST /api/live/presence). */
+export const PRESENCE_STATES = ["viewing", "replying", "left"] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+export const presenceSchema = z.object({
+  project: z.string().min(1),
+  iid: z.number().int().positive(),
+  state: z.enum(PRESENCE_STATES),
+});
+

@@ -1,5 +1,6 @@
 // GitLab's offset paging for REST lists: page/per_page parameters and the X-Total, X-Page, … and Link headers.
 import { AppError } from "@/lib/errors";
+import { json } from "./handler";
 
 /** A positive integer query parameter (page, per_page): `fallback` when absent, at most `max`, 400 otherwise. */
 export function positiveParam(value: string | null, fallback: number, max: number, field: string): number {
@@ -35,3 +36,11 @@ export function offsetPageHeaders(url: URL, { page, perPage, total, hasNext }: {
     Link: links.join(", "),
   });
 }
+
+/** A whole list (members, labels: short lists read in one query) answered a page at a time, GitLab's way. */
+export function pagedJson<T>(url: URL, items: T[]): Response {
+  const perPage = positiveParam(url.searchParams.get("per_page"), 20, 100, "per_page");
+  const page = positiveParam(url.searchParams.get("page"), 1, 1_000_000, "page");
+  return json(items.slice((page - 1) * perPage, page * perPage), { headers: offsetPageHeaders(url, { page, perPage, total: items.length }) });
+}
+

@@ -74,6 +74,7 @@ export async function loadEventFacts(id: string) {
       actorId: true,
       userIds: true,
       createdAt: true,
+      relayedAt: true,
       issue: {
         select: {
           id: true,

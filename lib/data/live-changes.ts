@@ -3,7 +3,13 @@
 import type { Actor } from "@/lib/auth/actor";
 import { can, type Role } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
-import type { LiveViewer } from "@/lib/live/signals";
+
+/** Who is watching a stream: their role in each project they belong to (instance admins: Owner everywhere). */
+export interface LiveViewer {
+  userId: string;
+  isAdmin: boolean;
+  roles: ReadonlyMap<number, Role>;
+}
 
 export async function liveViewer(actor: Actor): Promise<LiveViewer> {
   const memberships = actor.isAdmin ? [] : await db().membership.findMany({ where: { userId: actor.id }, select: { projectId: true, role: true } });

@@ -3,7 +3,7 @@
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
-import type { PresenceState } from "@/lib/live/signals";
+import type { PresenceState } from "@/lib/schemas";
 import { requireVisibleIssue } from "./issues";
 
 /** How long a heartbeat counts: the page sends one every PRESENCE_HEARTBEAT_MS, so two can be missed. */

@@ -1,8 +1,10 @@
 // What the live pages are told (pure): the database's live notifications (migration live_updates) parsed, who
 // may hear each one, and the event a browser gets — ids and names only, never the issue's content.
-import { can, type Role } from "@/lib/auth/roles";
+import { can } from "@/lib/auth/roles";
+import type { LiveViewer } from "@/lib/data/live-changes";
+import { PRESENCE_STATES, type PresenceState } from "@/lib/schemas";
 
-export type PresenceState = "viewing" | "replying" | "left";
+export type { PresenceState };
 
 export type LiveSignal =
   | { type: "issue"; projectId: number; issueId: number; iid: number; confidential: boolean }
@@ -23,7 +25,7 @@ export type LiveSignal =
 
 const int = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
 const str = (v: unknown) => (typeof v === "string" ? v : null);
-const STATES = new Set<PresenceState>(["viewing", "replying", "left"]);
+const STATES = new Set<string>(PRESENCE_STATES);
 
 /** A notification's payload as a signal; null for anything else on the channel (never throws). */
 export function parseLiveSignal(payload: string | undefined | null): LiveSignal | null {
@@ -62,12 +64,7 @@ export function parseLiveSignal(payload: string | undefined | null): LiveSignal 
   }
 }
 
-/** Who is watching a stream: their role in each project they belong to (instance admins: Owner everywhere). */
-export interface LiveViewer {
-  userId: string;
-  isAdmin: boolean;
-  roles: ReadonlyMap<number, Role>;
-}
+export type { LiveViewer };
 
 /** Whether `viewer` may hear of `signal`: issues of their projects, confidential ones from Reporter up; their own To-Dos. */
 export function visibleTo(signal: LiveSignal, viewer: LiveViewer): boolean {

@@ -109,11 +109,10 @@ export function recipientFacts(facts: EventFacts): RecipientFacts {
  */
 async function relayCustomerReply(facts: EventFacts): Promise<string[]> {
   const { event, note } = facts;
-  if (event.kind !== "customer_reply" || !note || note.internal || !note.externalAuthor) return [];
-  const pending = await db().issueEvent.findUnique({ where: { id: event.id }, select: { relayedAt: true } });
-  if (!pending || pending.relayedAt) return [];
-  const author = { email: note.externalAuthor, username: note.externalAuthor, name: null };
-  const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { author, authorInFrom: false, yieldBetween: true });
+  if (event.kind !== "customer_reply" || event.relayedAt || !note || note.internal || !note.externalAuthor) return [];
+  // Under the desk's name alone (no `author`): the sender's address in a display name would show it to people the
+  // team added, and looks like spoofing to mail filters.
+  const prepared = await prepareParticipantMails(db(), facts.issue.id, "new_note", { NOTE_TEXT: note.body }, { exclude: note.externalAuthor });
   const ids = await db().$transaction(async (tx) => {
     const claimed = await tx.issueEvent.updateMany({ where: { id: event.id, relayedAt: null }, data: { relayedAt: new Date() } });
     if (claimed.count !== 1 || !prepared.mails.length) return [];

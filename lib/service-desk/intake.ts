@@ -278,8 +278,7 @@ async function addReplyFromMail(
   // lib/notifications/fan-out.ts): rendering it for each participant inside this transaction put hostile replies
   // over the event-loop budget (tests/integration/hostile-input.test.ts).
   const eventId = await recordIssueEvent(tx, { issueId, kind: "customer_reply", noteId: note.id });
-  const outboxIds: string[] = [];
-  return { noteId: note.id, iid: issue.iid, eventId, outboxIds };
+  return { noteId: note.id, iid: issue.iid, eventId, outboxIds: [] as string[] };
 }
 
 type MemberReply =

@@ -188,16 +188,15 @@ export interface PreparedParticipantMails {
 /**
  * Renders `template` for every subscribed external participant of a Service Desk issue (nothing for other
  * issues), with the thank-you's subject so mail clients keep one thread. A comment's mail (`author` given) is
- * sent as "<author> via <display name>" (unless `authorInFrom` is false) and skips the author's own address,
- * should they be a participant.
- * Writes nothing (queuePreparedParticipantMails does), so a caller can render outside its transaction.
+ * sent as "<author> via <display name>"; the author's own address, or `exclude`, is skipped (they know what they
+ * wrote). Writes nothing (queuePreparedParticipantMails does), so a caller can render outside its transaction.
  */
 export async function prepareParticipantMails(
   reader: Pick<Db, "issue" | "serviceDeskEmailTemplate">,
   issueId: number,
   template: "new_note" | "issue_closed",
   values: MailValues = {},
-  options: { author?: CommentAuthor; yieldBetween?: boolean; authorInFrom?: boolean } = {},
+  options: { author?: CommentAuthor; exclude?: string } = {},
 ): Promise<PreparedParticipantMails> {
   const issue = await reader.issue.findUniqueOrThrow({
     where: { id: issueId },
@@ -209,18 +208,16 @@ export async function prepareParticipantMails(
   const outgoingName = issue.project.serviceDesk?.outgoingName ?? null;
   const context = { project: issue.project, issue, outgoingName };
   const { author } = options;
-  // A customer's note relayed to other customers goes out under the desk's name alone (authorInFrom false): their
-  // address in a display name would show it to people the team added, and looks like spoofing to mail filters.
-  const fromName = author && options.authorInFrom !== false ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
-  const authorEmail = author?.email.toLowerCase();
-  const recipients = issue.participants.map((p) => p.email).filter((email) => !authorEmail || email.toLowerCase() !== authorEmail);
+  const fromName = author ? `${author.name?.trim() || author.username} via ${displayName(outgoingName)}` : undefined;
+  // Participants are stored lower-cased.
+  const skipped = (options.exclude ?? author?.email)?.toLowerCase();
+  const recipients = issue.participants.map((p) => p.email).filter((email) => email.toLowerCase() !== skipped);
   // The template is read once for all of them.
   const templateContent = recipients.length ? (await serviceDeskTemplateSource(reader, issue.project.id, template)).content : undefined;
   for (const to of recipients) {
-    // Participants are stored lower-cased; the author already knows what they wrote.
     prepared.mails.push(await prepareServiceDeskMail(reader, context, { template, to, subject: `Re: ${issue.title} (#${issue.iid})`, values, fromName, templateContent }));
     // A long note rendered for many participants must not hold up the requests arriving meanwhile.
-    if (options.yieldBetween) await new Promise((resolve) => setImmediate(resolve));
+    if (recipients.length > 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return prepared;
 }

@@ -3,19 +3,17 @@
 import { sessionRoute, jsonBody } from "@/lib/api/session-route";
 import { setIssuePresence } from "@/lib/data/presence";
 import { AppError } from "@/lib/errors";
+import { fieldErrorsOf } from "@/lib/data/validation";
 import { hitRateLimit } from "@/lib/rate-limit";
+import { presenceSchema } from "@/lib/schemas";
 
 export const dynamic = "force-dynamic";
 
-const STATES = new Set(["viewing", "replying", "left"]);
-
 export const POST = sessionRoute(async ({ actor, request }) => {
-  const body = await jsonBody(request);
-  const { project, iid, state } = body;
-  if (typeof project !== "string" || !project || typeof iid !== "number" || !Number.isInteger(iid) || typeof state !== "string" || !STATES.has(state))
-    throw new AppError("bad_request", "Send {project, iid, state} with state viewing, replying or left.");
+  const parsed = presenceSchema.safeParse(await jsonBody(request));
+  if (!parsed.success) throw new AppError("bad_request", "Send {project, iid, state} with state viewing, replying or left.", fieldErrorsOf(parsed.error));
   // A page sends one every 15 s and on each start or stop of typing; a loop in a page must not flood the database.
   if ((await hitRateLimit(`presence:${actor.id}`, 60_000)) > 120) throw new AppError("rate_limited", "Too many presence updates.");
-  await setIssuePresence(actor, project, iid, state as "viewing" | "replying" | "left");
+  await setIssuePresence(actor, parsed.data.project, parsed.data.iid, parsed.data.state);
   return new Response(null, { status: 204 });
 });

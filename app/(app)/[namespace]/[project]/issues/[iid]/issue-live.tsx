@@ -14,7 +14,7 @@ export interface PresenceEntry {
 }
 
 interface IssueLiveValue {
-  others: PresenceEntry[];
+  others: Omit<PresenceEntry, "expiresAt">[];
   /** The composer says whether it holds a draft being written (each keystroke). */
   typing: (hasText: boolean) => void;
 }
@@ -40,15 +40,9 @@ interface Props {
 // however wrong this machine's clock is).
 const PRESENCE_TTL_MS = 35_000;
 
-type Seen = PresenceEntry & { until: number };
+type Seen = Omit<PresenceEntry, "expiresAt"> & { until: number };
 
-const seen = (entry: Omit<PresenceEntry, "expiresAt"> & { expiresAt?: string }, heardAt = Date.now()): Seen => ({
-  userId: entry.userId,
-  name: entry.name,
-  state: entry.state,
-  expiresAt: entry.expiresAt ?? "",
-  until: heardAt + PRESENCE_TTL_MS,
-});
+const seen = ({ userId, name, state }: Omit<PresenceEntry, "expiresAt">, heardAt = Date.now()): Seen => ({ userId, name, state, until: heardAt + PRESENCE_TTL_MS });
 
 export function IssueLive({ projectId, projectPath, iid, userId, initialPresence, children }: Props) {
   const live = useLive();
@@ -59,7 +53,6 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
   const [presence, setPresence] = useState(() => new Map(initialPresence.map((p) => [p.userId, seen(p)])));
   const [now, setNow] = useState(() => Date.now());
   const state = useRef<"viewing" | "replying">("viewing");
-  const lastKey = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const announce = useCallback(
@@ -100,7 +93,7 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
         setPresence((current) => {
           const next = new Map(current);
           if (message.state === "left") next.delete(message.userId);
-          else next.set(message.userId, seen({ userId: message.userId, name: message.name, state: message.state, expiresAt: message.expiresAt }));
+          else next.set(message.userId, seen({ userId: message.userId, name: message.name, state: message.state }));
           return next;
         });
       } else if (message.event === "presence-snapshot" && message.projectPath === projectPath && message.iid === iid) {
@@ -120,7 +113,6 @@ export function IssueLive({ projectId, projectPath, iid, userId, initialPresence
   const typing = useCallback(
     (hasText: boolean) => {
       const next = hasText ? "replying" : "viewing";
-      if (hasText) lastKey.current = Date.now();
       clearTimeout(idleTimer.current);
       if (hasText && on)
         idleTimer.current = setTimeout(() => {

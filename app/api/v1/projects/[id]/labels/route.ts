@@ -2,7 +2,7 @@
 // (`name`, optional `color` #RRGGBB and `description`; Reporter and up, as in triage). A taken name is GitLab's 409.
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/lib/api/handler";
-import { pagedJson } from "@/lib/api/list-page";
+import { pagedJson } from "@/lib/api/paging";
 import { labelJson, projectPathFromApiId } from "@/lib/api/resources";
 import { createLabel, listProjectLabels } from "@/lib/data/labels";
 import { AppError } from "@/lib/errors";

@@ -1,6 +1,6 @@
 // GET /api/v4/projects/:id/members — the project's members, GitLab-shaped (access_level), paged; any member may list.
 import { apiRoute } from "@/lib/api/handler";
-import { pagedJson } from "@/lib/api/list-page";
+import { pagedJson } from "@/lib/api/paging";
 import { memberJson, projectPathFromApiId } from "@/lib/api/resources";
 import { listMembers } from "@/lib/data/members";
 
